@@ -1,0 +1,50 @@
+"""Processors that misbehave on purpose, chosen by the document's file name."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def by_name(path: Path) -> dict:
+    """Fail in the way the file's name asks for; otherwise succeed."""
+    name = path.stem
+    if name.startswith("raise"):
+        raise ValueError(f"asked to fail: {path.name}")
+    if name.startswith("assert"):
+        assert False, "malformed on purpose"
+    if name.startswith("hang"):
+        time.sleep(3600)
+    if name.startswith("exit"):
+        os._exit(3)
+    if name.startswith("segv"):
+        ctypes.string_at(0)
+    if name.startswith("alloc"):
+        hoard = []
+        while True:
+            hoard.append(bytearray(64 * 1024 * 1024))
+    if name.startswith("print"):
+        print("noise on stdout " * 100)
+        print("noise on stderr " * 100, file=sys.stderr)
+        os.write(1, b"raw noise on fd 1\n")
+        os.write(2, b"raw noise on fd 2\n")
+    return {"pid": os.getpid(), "pages": 1}
+
+
+def slow(path: Path) -> dict:
+    """Take a while, and say who did the work and when."""
+    started = time.time()
+    time.sleep(0.3)
+    return {"pid": os.getpid(), "start": started, "end": time.time(), "pages": 1}
+
+
+def pid(path: Path) -> dict:
+    return {"pid": os.getpid(), "pages": 1}
+
+
+def hang(path: Path) -> dict:
+    time.sleep(3600)
+    return {}

@@ -1,0 +1,280 @@
+"""The engine with real worker processes on real PDFs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from pdfs import make_broken, make_folder, make_pdf
+from tui.engine import Batch, BatchConfig, SetupError
+from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentStarted, Progress
+from tui.pool import live_processes
+
+
+def run_batch(batch: Batch, on_event=None) -> tuple[list, BatchFinished]:
+    events = []
+    for event in batch.run():
+        events.append(event)
+        if on_event is not None:
+            on_event(batch, event, events)
+    finished = events[-1]
+    assert isinstance(finished, BatchFinished)
+    return events, finished
+
+
+def report_of(output: Path) -> dict:
+    return json.loads((output / "report.json").read_text())
+
+
+def assert_accounted(report: dict) -> None:
+    totals = report["totals"]
+    assert (
+        totals["succeeded"] + totals["failed"] + totals["skipped"] + totals["not_processed"]
+        == totals["discovered"]
+    )
+
+
+def finished_records(events) -> list:
+    return [event.record for event in events if isinstance(event, DocumentFinished)]
+
+
+def test_every_document_is_processed_once_and_reported(tmp_path):
+    folder = make_folder(tmp_path / "in", good=6, broken=2, pages=2)
+    make_pdf(folder / "sub" / "deeper" / "Nested.PDF", pages=3)
+    make_broken(folder / "empty.pdf", b"")
+    (folder / "notes.txt").write_text("not a pdf")
+    output = tmp_path / "out"
+    events, finished = run_batch(Batch(BatchConfig(folder, output, workers=2)))
+
+    assert isinstance(events[0], BatchStarted)
+    records = finished_records(events)
+    paths = sorted(record.path for record in records)
+    assert len(paths) == len(set(paths)) == 10
+    assert "sub/deeper/Nested.PDF" in paths
+    assert finished.status == "completed"
+    assert finished.snapshot.totals.discovered == 10
+
+    report = report_of(output)
+    assert_accounted(report)
+    assert report["status"] == "completed"
+    assert report["totals"]["succeeded"] == 7
+    assert report["totals"]["failed"] == 3
+    assert report["totals"]["pages"] == 6 * 2 + 3
+    errors = {error["path"]: error for error in report["errors"]}
+    assert errors["empty.pdf"]["error"] == "EmptyFile"
+    assert set(errors) == {"broken-000.pdf", "broken-001.pdf", "empty.pdf"}
+
+    text = (output / "sub" / "deeper" / "Nested.PDF.txt").read_text()
+    assert "Hello from docpool page 3" in text
+    nested = next(record for record in records if record.path == "sub/deeper/Nested.PDF")
+    assert nested.data["pages"] == 3
+    assert nested.data["title"] == "Title of Nested"
+    assert nested.data["author"] == "docpool tests"
+    assert nested.data["encrypted"] is False
+    assert nested.data["pdf_version"].startswith("1.")
+    assert nested.data["failed_pages"] == 0
+
+    rows = (output / "report.csv").read_text().splitlines()
+    assert rows[0].startswith("path,status,pages,bytes,seconds,error,message")
+    assert len(rows) == 11
+    assert "## Failures" in (output / "report.md").read_text()
+
+
+def test_each_failure_stays_with_its_document(tmp_path):
+    folder = tmp_path / "in"
+    for name in ("raise", "assert", "hang", "exit", "segv", "alloc", "print", "ok-1", "ok-2", "ok-3"):
+        make_pdf(folder / f"{name}.pdf")
+    output = tmp_path / "out"
+    config = BatchConfig(
+        folder, output, workers=2, timeout=3, processor="faulty:by_name",
+        memory_limit=700 * 1024 * 1024, retries=0,
+    )
+    events, finished = run_batch(Batch(config))
+    records = {record.path: record for record in finished_records(events)}
+    assert len(records) == 10
+    errors = {path: record.error for path, record in records.items() if record.status == "failed"}
+    assert errors == {
+        "raise.pdf": "ValueError",
+        "assert.pdf": "AssertionError",
+        "hang.pdf": "timeout",
+        "exit.pdf": "crashed",
+        "segv.pdf": "crashed",
+        "alloc.pdf": "memory",
+    }
+    assert "SIGSEGV" in records["segv.pdf"].message
+    assert "exit code 3" in records["exit.pdf"].message
+    for name in ("print.pdf", "ok-1.pdf", "ok-2.pdf", "ok-3.pdf"):
+        assert records[name].status == "succeeded"
+    pids = {record.data["pid"] for record in records.values() if record.status == "succeeded"}
+    assert live_processes(sorted(pids)) == []
+    assert_accounted(report_of(output))
+
+
+def test_retries_a_crash_but_not_a_parse_error(tmp_path):
+    folder = tmp_path / "in"
+    make_pdf(folder / "exit.pdf")
+    make_pdf(folder / "raise.pdf")
+    config = BatchConfig(folder, tmp_path / "out", workers=1, processor="faulty:by_name", retries=2)
+    events, finished = run_batch(Batch(config))
+    records = {record.path: record for record in finished_records(events)}
+    assert records["exit.pdf"].attempts == 3
+    assert records["raise.pdf"].attempts == 1
+    report = report_of(tmp_path / "out")
+    assert {e["path"]: e["attempts"] for e in report["errors"]} == {"exit.pdf": 3, "raise.pdf": 1}
+
+
+def test_cancel_kills_running_documents_and_reports_the_rest(tmp_path):
+    folder = make_folder(tmp_path / "in", good=12)
+    output = tmp_path / "out"
+    batch = Batch(BatchConfig(folder, output, workers=2, processor="faulty:hang"))
+    started: list[str] = []
+
+    def cancel_when_busy(batch, event, events):
+        if isinstance(event, DocumentStarted):
+            started.append(event.document.path)
+            if len(started) == 2:
+                batch.cancel()
+
+    _, finished = run_batch(batch, cancel_when_busy)
+    assert finished.status == "cancelled"
+    report = report_of(output)
+    assert report["status"] == "cancelled"
+    assert report["totals"]["discovered"] == 12
+    assert report["totals"]["not_processed"] == 12
+    assert_accounted(report)
+
+
+def test_cancel_leaves_no_worker_process(tmp_path):
+    folder = make_folder(tmp_path / "in", good=6)
+    batch = Batch(BatchConfig(folder, tmp_path / "out", workers=2, processor="faulty:slow"))
+    pids: list[int] = []
+
+    def cancel_after_first(batch, event, events):
+        if isinstance(event, DocumentFinished):
+            pids.append(event.record.data["pid"])
+            batch.cancel()
+
+    _, finished = run_batch(batch, cancel_after_first)
+    assert finished.status == "cancelled"
+    assert pids and live_processes(pids) == []
+    assert_accounted(report_of(tmp_path / "out"))
+
+
+def test_pause_starts_nothing_new_until_resumed(tmp_path):
+    folder = make_folder(tmp_path / "in", good=6)
+    batch = Batch(BatchConfig(folder, tmp_path / "out", workers=2, processor="faulty:slow"))
+    timeline: list[tuple[str, float]] = []
+
+    def pause_then_resume(batch, event, events):
+        now = time.monotonic()
+        if isinstance(event, DocumentStarted):
+            timeline.append(("started", now))
+            if len(timeline) == 2 and not batch.paused:
+                batch.pause()
+                timeline.append(("paused", now))
+        if isinstance(event, Progress) and batch.paused and now - timeline[2][1] > 1.0:
+            assert event.snapshot.paused
+            batch.resume()
+            timeline.append(("resumed", now))
+
+    events, finished = run_batch(batch, pause_then_resume)
+    assert finished.status == "completed"
+    kinds = [kind for kind, _ in timeline]
+    assert kinds[:4] == ["started", "started", "paused", "resumed"]
+    assert kinds.count("started") == 6
+    resumed_at = dict(timeline)["resumed"]
+    assert all(at >= resumed_at for kind, at in timeline[4:] if kind == "started")
+
+
+def test_worker_count_changes_mid_run_without_losing_or_repeating(tmp_path):
+    folder = make_folder(tmp_path / "in", good=16)
+    batch = Batch(BatchConfig(folder, tmp_path / "out", workers=1, processor="faulty:slow"))
+    changed_at: list[float] = []
+
+    def grow(batch, event, events):
+        if isinstance(event, DocumentFinished) and not changed_at:
+            batch.set_workers(3)
+            changed_at.append(time.time())
+
+    events, finished = run_batch(batch, grow)
+    records = finished_records(events)
+    assert sorted(r.path for r in records) == sorted(f"doc-{i:03d}.pdf" for i in range(16))
+    spans = [(r.data["start"], r.data["end"]) for r in records]
+    most_at_once = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+    assert most_at_once == 3
+    assert all(s < changed_at[0] for s, _ in spans[:1])
+    assert finished.snapshot.workers == 3
+    assert len({r.data["pid"] for r in records}) >= 3
+
+
+def test_worker_count_shrinks_mid_run(tmp_path):
+    folder = make_folder(tmp_path / "in", good=14)
+    batch = Batch(BatchConfig(folder, tmp_path / "out", workers=3, processor="faulty:slow"))
+    changed: list[float] = []
+
+    def shrink(batch, event, events):
+        if isinstance(event, DocumentFinished) and not changed:
+            batch.set_workers(1)
+            changed.append(time.time())
+
+    events, _ = run_batch(batch, shrink)
+    records = finished_records(events)
+    assert len(records) == 14
+    later = [(r.data["start"], r.data["end"]) for r in records if r.data["start"] > changed[0] + 0.5]
+    assert later, "some documents started after the change"
+    assert max(sum(1 for s, e in later if s <= t < e) for t, _ in later) == 1
+
+
+def test_progress_snapshots_carry_totals_and_eta(tmp_path):
+    folder = make_folder(tmp_path / "in", good=20)
+    events, finished = run_batch(
+        Batch(BatchConfig(folder, tmp_path / "out", workers=2, processor="faulty:slow"))
+    )
+    snapshots = [event.snapshot for event in events if isinstance(event, Progress)]
+    assert snapshots, "progress is reported while the batch runs"
+    assert snapshots[-1].totals.discovered == 20
+    assert any(s.eta_seconds is not None for s in snapshots)
+    assert all(len(s.in_flight) <= 2 for s in snapshots)
+    assert finished.snapshot.totals.done == 20
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (lambda tmp: BatchConfig(tmp / "missing"), "folder not found"),
+        (lambda tmp: BatchConfig(make_pdf(tmp / "a.pdf")), "not a folder"),
+        (lambda tmp: BatchConfig(tmp, processor="nosuchmodule:run"), "cannot import"),
+        (lambda tmp: BatchConfig(tmp, processor="bogus"), "unknown processor"),
+        (lambda tmp: BatchConfig(tmp, output=make_pdf(tmp / "b.pdf")), "cannot write to output"),
+        (lambda tmp: BatchConfig(tmp, report=tmp / "r.txt"), ".json"),
+    ],
+)
+def test_bad_setup_is_one_clear_error(tmp_path, config, message):
+    with pytest.raises(SetupError, match=message):
+        Batch(config(tmp_path))
+
+
+def test_output_inside_input_is_not_processed_as_input(tmp_path):
+    folder = make_folder(tmp_path / "in", good=3)
+    output = folder / "docpool-out"
+    run_batch(Batch(BatchConfig(folder, output, workers=2)))
+    make_pdf(output / "stray.pdf")
+    run_batch(Batch(BatchConfig(folder, output, workers=2, overwrite=True)))
+    report = report_of(output)
+    assert report["totals"]["discovered"] == 3
+
+
+def test_rerun_over_an_earlier_run_needs_resume_or_overwrite(tmp_path):
+    folder = make_folder(tmp_path / "in", good=2)
+    output = tmp_path / "out"
+    run_batch(Batch(BatchConfig(folder, output, workers=1)))
+    with pytest.raises(SetupError, match="--resume"):
+        Batch(BatchConfig(folder, output))
+    _, finished = run_batch(Batch(BatchConfig(folder, output, workers=1, resume=True)))
+    report = report_of(output)
+    assert report["totals"]["resumed"] == 2
+    assert report["totals"]["succeeded"] == 2
+    assert report["totals"]["processed_this_run"] == 0

@@ -1,0 +1,5 @@
+"""`python -m tui` is the `docpool` command."""
+
+from tui.cli import main
+
+raise SystemExit(main())

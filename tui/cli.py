@@ -1,0 +1,175 @@
+"""The `docpool` command: `docpool [FOLDER]` opens the app, `docpool run FOLDER` runs headless.
+
+Kept light: only argparse is imported before the arguments are understood, so
+`docpool --help` answers at once; the engine, pypdf and Textual load after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+DESCRIPTION = """\
+Process every PDF under FOLDER with a pool of worker processes, show the
+progress live, and write a summary report (report.json, report.csv,
+report.md) when the batch ends, however it ends.
+
+  docpool [FOLDER]        open the terminal app (FOLDER preselected)
+  docpool run FOLDER      run headless, for scripts, cron and pipes
+"""
+
+EXIT_CODES = """\
+exit codes (docpool run):
+  0    every document succeeded
+  1    at least one document failed
+  2    bad usage or setup (folder not found, output not writable...)
+  130  interrupted (Ctrl+C, SIGTERM, SIGHUP); the report is still written
+"""
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"cannot be negative: {text}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text}")
+    return value
+
+
+def add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """The options the app and the headless command share."""
+    cpus = os.cpu_count() or 1
+    parser.add_argument(
+        "-w", "--workers", type=positive_int, default=None, metavar="N",
+        help=f"worker processes (default: the number of CPUs, {cpus})",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, default=None, metavar="DIR",
+        help="where text, journal and report go (default: ./docpool-out)",
+    )
+    parser.add_argument(
+        "--report", type=Path, default=None, metavar="PATH",
+        help="report.json path; report.csv and report.md go beside it "
+        "(default: OUTPUT/report.json)",
+    )
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=None, metavar="SECONDS",
+        help="stop a document that runs longer than this (default: 120)",
+    )
+    parser.add_argument(
+        "--processor", default=None, metavar="NAME",
+        help="text (extract text and metadata, the default), info (metadata only), "
+        "or module:function (your own: takes a path, returns a JSON-able dict)",
+    )
+    parser.add_argument(
+        "--memory-limit", type=non_negative_int, default=None, metavar="MB",
+        help="memory cap per worker in MiB; a document that needs more fails with "
+        "'memory' (default: half the RAM shared among the CPUs; 0: no cap)",
+    )
+    parser.add_argument(
+        "--retries", type=non_negative_int, default=1, metavar="N",
+        help="retry a document that timed out, crashed its worker or hit the memory cap "
+        "(default: 1)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="continue an earlier run in the same output folder: skip documents already "
+        "recorded with the same size and modification time",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true",
+        help="start again over an output folder that holds an earlier run",
+    )
+    parser.add_argument(
+        "--follow-symlinks", action="store_true",
+        help="follow symbolic links to files and folders (loops are still safe)",
+    )
+
+
+def app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="docpool",
+        description=DESCRIPTION,
+        epilog="Run 'docpool run --help' for the headless command.\n\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("folder", nargs="?", type=Path, help="folder of PDFs to preselect")
+    add_batch_options(parser)
+    parser.add_argument("--version", action="version", version=f"docpool {_version()}")
+    return parser
+
+
+def run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="docpool run",
+        description="Process every PDF under FOLDER headless and write the report.",
+        epilog=EXIT_CODES
+        + "\nprogress modes:\n"
+        "  auto   a one-line bar on a terminal, a plain line every few seconds otherwise\n"
+        "  bar    the one-line bar (on stderr)\n"
+        "  lines  a plain line every few seconds, and one per failed document (stderr)\n"
+        "  json   one JSON object per line on stderr, a few a second and one at the end\n"
+        "  none   nothing but the final summary\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("folder", type=Path, help="folder of PDFs (searched recursively)")
+    add_batch_options(parser)
+    parser.add_argument(
+        "--progress", choices=("auto", "bar", "lines", "json", "none"), default="auto",
+        help="how to show progress (default: auto)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["run"]:
+        options = run_parser().parse_args(arguments[1:])
+        from tui.headless import run_headless
+
+        return run_headless(options)
+    options = app_parser().parse_args(arguments)
+    from tui.app import run_app
+
+    return run_app(
+        options.folder,
+        workers=options.workers,
+        output=options.output,
+        report=options.report,
+        timeout=options.timeout,
+        processor=options.processor,
+    )
+
+
+def _version() -> str:
+    from tui import __version__
+
+    return __version__

@@ -1,0 +1,673 @@
+"""The batch engine: discover, process in a pool, journal, report.
+
+`Batch.run()` is a blocking generator of events (see `tui.events`): the
+headless command prints them, the app posts them to its screens. The control
+methods (`pause`, `resume`, `cancel`, `interrupt`, `set_workers`) may be called
+from any thread; the loop picks them up within a tenth of a second.
+
+The engine keeps a bounded window of documents ahead of the workers (not the
+whole folder), starts the largest of that window first so the batch does not
+end with one big file on one core, and journals every record before counting
+it done.
+"""
+
+from __future__ import annotations
+
+import errno
+import heapq
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tui.discover import Document, Unreadable, iter_documents
+from tui.eta import EtaEstimator
+from tui.events import (
+    BatchFinished,
+    BatchStarted,
+    BatchStatus,
+    DocumentFinished,
+    DocumentRecord,
+    DocumentStarted,
+    Event,
+    InFlight,
+    Progress,
+    ProgressSnapshot,
+    Totals,
+)
+from tui.journal import Journal, JournalError, journal_exists, journal_path, read_header, read_records
+from tui.pool import Executor, ProcessPool
+from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
+from tui.report import RunFacts, write_report
+from tui.worker import Outcome, Task, WorkerSettings
+
+RETRYABLE_ERRORS = frozenset({"timeout", "crashed", "memory"})
+SNAPSHOT_SECONDS = 0.2
+POLL_SECONDS = 0.1
+RATE_WINDOW_SECONDS = 10.0
+MIN_MEMORY_LIMIT = 512 * 1024 * 1024
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def default_memory_limit() -> int:
+    """Half the machine's memory shared among as many workers as it has CPUs."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 * 1024**3
+    return max(MIN_MEMORY_LIMIT, total // (2 * default_workers()))
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    folder: Path
+    output: Path = Path("docpool-out")
+    workers: int = field(default_factory=default_workers)
+    timeout: float = 120.0
+    processor: str = "text"
+    report: Path | None = None
+    """Where report.json goes; report.csv and report.md go beside it. Default output/report.json."""
+    memory_limit: int | None = None
+    """Bytes of address space per worker; None for `default_memory_limit()`, 0 for no cap."""
+    retries: int = 1
+    resume: bool = False
+    overwrite: bool = False
+    follow_symlinks: bool = False
+
+    @property
+    def report_path(self) -> Path:
+        return self.report if self.report is not None else self.output / "report.json"
+
+
+class SetupError(Exception):
+    """The batch cannot start; the message is one line for the user."""
+
+
+ExecutorFactory = Callable[[WorkerSettings, int], Executor]
+
+
+@dataclass
+class _Running:
+    document: Document
+    attempt: int
+    started: float
+
+
+@dataclass
+class _Counts:
+    """Running tallies, for snapshots. Mutated only by the engine loop."""
+
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pages: int = 0
+    bytes_done: int = 0
+    resumed: int = 0
+    resumed_bytes: int = 0
+    processed: int = 0
+    processed_pages: int = 0
+    processed_bytes: int = 0
+
+
+class Batch:
+    """One run of a processor over a folder. Create, then iterate `run()` once."""
+
+    def __init__(
+        self,
+        config: BatchConfig,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        executor: ExecutorFactory = ProcessPool,
+    ) -> None:
+        self.config = _checked(config)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._executor_factory = executor
+        self._workers = self.config.workers
+        self._requested_workers: int | None = None
+        self._paused = False
+        self._stop: BatchStatus | None = None
+        self._previous = _previous_run(self.config)
+        self._counts = _Counts()
+        self._discovered: int | None = None
+        self._discovered_bytes: int | None = None
+        self._count_stop = threading.Event()
+        self._running: dict[int, _Running] = {}
+        self._rates: deque[tuple[float, int, int, int]] = deque()
+        self._eta = EtaEstimator(self._workers)
+        self._ran = False
+
+    # Control, from any thread.
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def workers(self) -> int:
+        return self._requested_workers or self._workers
+
+    def pause(self) -> None:
+        """Start no new document; those running carry on."""
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+
+    def cancel(self) -> None:
+        """Stop now: kill running documents, end with status `cancelled`."""
+        if self._stop is None:
+            self._stop = "cancelled"
+
+    def interrupt(self) -> None:
+        """Stop now because the user or the system is going away: status `interrupted`."""
+        if self._stop is None:
+            self._stop = "interrupted"
+
+    def set_workers(self, workers: int) -> None:
+        """Run `workers` documents at once from now on (takes effect within 0.1 s)."""
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self._requested_workers = workers
+
+    # The loop.
+
+    def run(self) -> Iterator[Event]:
+        if self._ran:
+            raise RuntimeError("a Batch runs once")
+        self._ran = True
+        config = self.config
+        self._started = self._clock()
+        self._started_at = self._wall_clock()
+        journal = Journal(
+            config.output,
+            {
+                "folder": str(config.folder),
+                "processor": config.processor,
+                "started_at": self._started_at.isoformat(),
+            },
+            append=config.resume,
+            clock=self._clock,
+        )
+        self._journal_start = journal.path.stat().st_size
+        self._reprocessed: set[str] = set()
+        counter = threading.Thread(target=self._count, name="docpool-count", daemon=True)
+        counter.start()
+        settings = WorkerSettings(
+            processor=config.processor,
+            folder=str(config.folder),
+            output=str(config.output),
+            memory_limit=_memory_limit(config),
+            controller_pid=os.getpid(),
+        )
+        pool: Executor | None = None
+        status: BatchStatus = "interrupted"
+        problem = ""
+        finished = False
+        self._documents = self._discover()
+        self._window: list[tuple[int, int, Document]] = []
+        self._sequence = itertools.count()
+        self._retry: deque[tuple[Document, int]] = deque()
+        self._exhausted = False
+        try:
+            pool = self._executor_factory(settings, self._workers)
+            yield BatchStarted(
+                folder=str(config.folder),
+                output=str(config.output),
+                workers=self._workers,
+                processor=config.processor,
+                resumed=len(self._previous),
+            )
+            status, problem = yield from self._loop(pool, journal)
+        except GeneratorExit:
+            status, problem = "interrupted", ""
+            self._finish(pool, journal, counter, status, problem)
+            finished = True
+            raise
+        except Exception as error:  # noqa: BLE001 - the report must still be written
+            status, problem = "interrupted", f"internal error: {type(error).__name__}: {error}"
+        finally:
+            if not finished:
+                event = self._finish(pool, journal, counter, status, problem)
+        yield event
+
+    def _loop(self, pool: Executor, journal: Journal) -> Iterator[Event]:
+        next_snapshot = self._clock()
+        ids = itertools.count(1)
+        while True:
+            if self._stop is not None:
+                return self._stop, ""
+            if self._requested_workers is not None:
+                self._workers = self._requested_workers
+                self._requested_workers = None
+                pool.resize(self._workers)
+                self._eta.set_workers(self._workers, self._clock())
+            if not self._paused:
+                while pool.idle_slots() > 0:
+                    picked = self._next_document()
+                    if picked is None:
+                        break
+                    document, attempt = picked
+                    task_id = next(ids)
+                    started = self._clock()
+                    pool.submit(Task(task_id, str(document.path)))
+                    self._running[task_id] = _Running(document, attempt, started)
+                    yield DocumentStarted(
+                        InFlight(document.relative, document.bytes, started, attempt)
+                    )
+            for unreadable in self._drain_unreadable():
+                record = DocumentRecord(
+                    path=unreadable.relative, status="failed", error="PermissionError",
+                    message=unreadable.message, attempts=1,
+                )
+                self._record(journal, record)
+                yield DocumentFinished(record)
+            if not self._running and self._exhausted and not self._retry and not self._window:
+                return "completed", ""
+            wait = POLL_SECONDS
+            if self._running:
+                earliest = min(run.started for run in self._running.values())
+                wait = max(0.0, min(wait, earliest + self.config.timeout - self._clock()))
+            for outcome in pool.wait(wait):
+                record = self._settle(outcome)
+                if record is None:
+                    continue
+                self._record(journal, record)
+                yield DocumentFinished(record)
+                if _disk_full(record):
+                    return "interrupted", f"disk full: {record.message}"
+            now = self._clock()
+            for task_id, run in list(self._running.items()):
+                if now - run.started > self.config.timeout:
+                    pool.kill(task_id)
+                    outcome = Outcome(
+                        task_id, False, {}, "timeout",
+                        f"no result after {self.config.timeout:g} s; the worker was killed",
+                        now - run.started,
+                    )
+                    record = self._settle(outcome)
+                    if record is not None:
+                        self._record(journal, record)
+                        yield DocumentFinished(record)
+            if now >= next_snapshot:
+                next_snapshot = now + SNAPSHOT_SECONDS
+                yield Progress(self._snapshot(now))
+
+    def _settle(self, outcome: Outcome) -> DocumentRecord | None:
+        """Turn an outcome into a record, or queue a retry and return None."""
+        run = self._running.pop(outcome.task_id, None)
+        if run is None:
+            return None
+        document = run.document
+        seconds = outcome.seconds or (self._clock() - run.started)
+        self._eta.document_finished(document.bytes, seconds, self._clock())
+        if not outcome.ok and outcome.error in RETRYABLE_ERRORS and run.attempt <= self.config.retries:
+            self._retry.append((document, run.attempt + 1))
+            return None
+        pages = outcome.data.get("pages", 0) if outcome.ok else 0
+        return DocumentRecord(
+            path=document.relative,
+            status="succeeded" if outcome.ok else "failed",
+            bytes=document.bytes,
+            mtime=document.mtime,
+            pages=pages if isinstance(pages, int) else 0,
+            seconds=round(seconds, 4),
+            error=outcome.error,
+            message=outcome.message,
+            attempts=run.attempt,
+            data=outcome.data,
+        )
+
+    def _record(self, journal: Journal, record: DocumentRecord) -> None:
+        journal.append(record)
+        counts = self._counts
+        if record.status == "succeeded":
+            counts.succeeded += 1
+        else:
+            counts.failed += 1
+        counts.pages += record.pages
+        counts.bytes_done += record.bytes
+        counts.processed += 1
+        counts.processed_pages += record.pages
+        counts.processed_bytes += record.bytes
+
+    # Discovery and scheduling.
+
+    def _discover(self) -> Iterator[Document]:
+        """Documents to process this run: discovery less what an earlier run did."""
+        self._unreadable: deque[Unreadable] = deque()
+        for document in iter_documents(
+            self.config.folder,
+            exclude=self.config.output,
+            follow_symlinks=self.config.follow_symlinks,
+            on_unreadable=self._unreadable.append,
+        ):
+            previous = self._previous.get(document.relative)
+            if previous is not None:
+                if previous[:2] == (document.bytes, document.mtime):
+                    self._take_over(previous)
+                    continue
+                self._reprocessed.add(document.relative)
+            yield document
+
+    def _take_over(self, previous: tuple[int, float, str, int]) -> None:
+        counts = self._counts
+        counts.resumed += 1
+        counts.resumed_bytes += previous[0]
+        if previous[2] == "succeeded":
+            counts.succeeded += 1
+        elif previous[2] == "failed":
+            counts.failed += 1
+        else:
+            counts.skipped += 1
+        counts.pages += previous[3]
+        counts.bytes_done += previous[0]
+
+    def _drain_unreadable(self) -> Iterator[Unreadable]:
+        while self._unreadable:
+            yield self._unreadable.popleft()
+
+    def _window_size(self) -> int:
+        return max(16, 4 * self._workers)
+
+    def _next_document(self) -> tuple[Document, int] | None:
+        if self._retry:
+            return self._retry.popleft()
+        while not self._exhausted and len(self._window) < self._window_size():
+            document = next(self._documents, None)
+            if document is None:
+                self._exhausted = True
+                break
+            heapq.heappush(self._window, (-document.bytes, next(self._sequence), document))
+        if not self._window:
+            return None
+        if self._counts.processed == 0 and not self._running:
+            # The first document is the smallest in sight: a result comes soon.
+            smallest = max(self._window, key=lambda item: (item[0], -item[1]))
+            self._window.remove(smallest)
+            heapq.heapify(self._window)
+            return smallest[2], 1
+        return heapq.heappop(self._window)[2], 1
+
+    def _count(self) -> None:
+        """Count documents and bytes in the background, so work starts at once."""
+        count = 0
+        total = 0
+        for document in iter_documents(
+            self.config.folder,
+            exclude=self.config.output,
+            follow_symlinks=self.config.follow_symlinks,
+        ):
+            if self._count_stop.is_set():
+                return
+            count += 1
+            total += document.bytes
+        self._discovered, self._discovered_bytes = count, total
+
+    # Snapshots.
+
+    def _snapshot(self, now: float) -> ProgressSnapshot:
+        counts = self._counts
+        elapsed = now - self._started
+        in_flight = tuple(
+            InFlight(run.document.relative, run.document.bytes, run.started, run.attempt)
+            for run in self._running.values()
+        )
+        self._rates.append((now, counts.processed, counts.processed_pages, counts.processed_bytes))
+        while len(self._rates) > 2 and now - self._rates[1][0] >= RATE_WINDOW_SECONDS:
+            self._rates.popleft()
+        first = self._rates[0]
+        span = now - first[0]
+        if span > 0:
+            docs_rate = (counts.processed - first[1]) / span
+            pages_rate = (counts.processed_pages - first[2]) / span
+            bytes_rate = (counts.processed_bytes - first[3]) / span
+        else:
+            docs_rate = pages_rate = bytes_rate = 0.0
+        discovered, discovered_bytes = self._known_total()
+        return ProgressSnapshot(
+            elapsed=elapsed,
+            totals=Totals(
+                discovered=discovered,
+                discovered_bytes=discovered_bytes,
+                succeeded=counts.succeeded,
+                failed=counts.failed,
+                skipped=counts.skipped,
+                pages=counts.pages,
+                bytes_done=counts.bytes_done,
+            ),
+            in_flight=in_flight,
+            workers=self._workers,
+            paused=self._paused,
+            eta_seconds=None if self._paused else self._estimate(now, discovered, discovered_bytes),
+            docs_per_second=docs_rate,
+            pages_per_second=pages_rate,
+            bytes_per_second=bytes_rate,
+            now=now,
+        )
+
+    def _known_total(self) -> tuple[int | None, int | None]:
+        if self._exhausted:
+            counts = self._counts
+            window_bytes = sum(item[2].bytes for item in self._window)
+            running = list(self._running.values())
+            retry = list(self._retry)
+            total = counts.succeeded + counts.failed + counts.skipped
+            total += len(self._window) + len(running) + len(retry)
+            total_bytes = counts.bytes_done + window_bytes
+            total_bytes += sum(run.document.bytes for run in running)
+            total_bytes += sum(document.bytes for document, _ in retry)
+            return total, total_bytes
+        return self._discovered, self._discovered_bytes
+
+    def _estimate(self, now: float, discovered: int | None, discovered_bytes: int | None) -> float | None:
+        if discovered is None or discovered_bytes is None:
+            return None
+        counts = self._counts
+        running = list(self._running.values())
+        remaining_docs = discovered - (counts.succeeded + counts.failed + counts.skipped) - len(running)
+        remaining_bytes = discovered_bytes - counts.bytes_done - sum(r.document.bytes for r in running)
+        return self._eta.estimate(
+            now,
+            max(0, remaining_docs),
+            max(0, remaining_bytes),
+            [(run.document.bytes, run.started) for run in running],
+        )
+
+    # The end.
+
+    def _finish(
+        self,
+        pool: Executor | None,
+        journal: Journal,
+        counter: threading.Thread,
+        status: BatchStatus,
+        problem: str,
+    ) -> BatchFinished:
+        """Kill the workers, close the journal, and write the report, whatever happened."""
+        self._count_stop.set()
+        if pool is not None:
+            try:
+                pool.shutdown()
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            journal.close()
+        except OSError as error:
+            problem = problem or f"cannot write the journal: {error.strerror or error}"
+        now = self._clock()
+        snapshot = self._snapshot(now)
+        not_processed = self._not_processed()
+        facts = RunFacts(
+            status=status,
+            folder=str(self.config.folder),
+            output=str(self.config.output),
+            processor=self.config.processor,
+            workers=self._workers,
+            started_at=self._started_at.isoformat(),
+            finished_at=self._wall_clock().isoformat(),
+            elapsed_seconds=now - self._started,
+            processed_this_run=self._counts.processed,
+            pages_this_run=self._counts.processed_pages,
+            bytes_this_run=self._counts.processed_bytes,
+            resumed=self._counts.resumed,
+            problem=problem,
+        )
+        left = 0
+        report_path = self.config.report_path
+
+        def records() -> Iterator[DocumentRecord]:
+            nonlocal left
+            yield from self._journalled_records()
+            for record in not_processed:
+                left += 1
+                yield record
+
+        try:
+            write_report(report_path, facts, records())
+            written = str(report_path)
+        except OSError as error:
+            written = ""
+            problem = problem or f"cannot write the report {report_path}: {error.strerror or error}"
+        return BatchFinished(status, snapshot, written, left, problem)
+
+    def _journalled_records(self) -> Iterator[DocumentRecord]:
+        """Each document's latest record: an earlier run's unless redone in this one."""
+        start = self._journal_start
+        redone = self._reprocessed
+        for offset, record in _records_with_position(self.config.output):
+            if offset < start and record.path in redone:
+                continue
+            yield record
+
+    def _not_processed(self) -> Iterator[DocumentRecord]:
+        """Records for every document this run did not finish, found lazily."""
+        leftovers: list[tuple[Document, int]] = [
+            (run.document, run.attempt - 1) for run in self._running.values()
+        ]
+        self._running.clear()
+        leftovers += [(document, attempt - 1) for document, attempt in self._retry]
+        leftovers += [(item[2], 0) for item in self._window]
+        self._retry.clear()
+        self._window.clear()
+        for document, attempts in leftovers:
+            yield _not_processed_record(document, attempts)
+        for document in self._documents:
+            yield _not_processed_record(document, 0)
+
+
+def _not_processed_record(document: Document, attempts: int) -> DocumentRecord:
+    return DocumentRecord(
+        path=document.relative,
+        status="not_processed",
+        bytes=document.bytes,
+        mtime=document.mtime,
+        attempts=attempts,
+    )
+
+
+def _records_with_position(output: Path) -> Iterator[tuple[int, DocumentRecord]]:
+    """Journal records with the byte offset each starts at."""
+    import json
+
+    with open(journal_path(output), "rb") as file:
+        offset = len(file.readline())
+        for line in file:
+            position = offset
+            offset += len(line)
+            if not line.endswith(b"\n"):
+                break
+            try:
+                yield position, DocumentRecord(**json.loads(line))
+            except (ValueError, TypeError):
+                continue
+
+
+def _disk_full(record: DocumentRecord) -> bool:
+    return record.status == "failed" and f"[Errno {errno.ENOSPC}]" in record.message
+
+
+def _memory_limit(config: BatchConfig) -> int | None:
+    if config.memory_limit == 0:
+        return None
+    return config.memory_limit or default_memory_limit()
+
+
+def _previous_run(config: BatchConfig) -> dict[str, tuple[int, float, str, int]]:
+    """What an earlier run's journal says was done: path -> (bytes, mtime, status, pages)."""
+    if not config.resume or not journal_exists(config.output):
+        return {}
+    previous: dict[str, tuple[int, float, str, int]] = {}
+    for record in read_records(config.output):
+        previous[record.path] = (record.bytes, record.mtime, record.status, record.pages)
+    return previous
+
+
+def _checked(config: BatchConfig) -> BatchConfig:
+    """Validate the configuration and prepare the output folder, or raise SetupError."""
+    folder = Path(os.path.expanduser(str(config.folder)))
+    if not folder.exists():
+        raise SetupError(f"folder not found: {folder}")
+    if not folder.is_dir():
+        raise SetupError(f"not a folder: {folder}")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise SetupError(f"folder not readable: {folder}")
+    if config.workers < 1:
+        raise SetupError("workers must be at least 1")
+    if config.timeout <= 0:
+        raise SetupError("timeout must be more than 0 seconds")
+    if config.retries < 0:
+        raise SetupError("retries cannot be negative")
+    if config.memory_limit is not None and config.memory_limit < 0:
+        raise SetupError("memory limit cannot be negative")
+    if config.resume and config.overwrite:
+        raise SetupError("choose --resume or --overwrite, not both")
+    if config.processor not in BUILTIN_PROCESSORS:
+        try:
+            load_processor(config.processor, folder, Path(config.output))
+        except ProcessorNotFound as error:
+            raise SetupError(str(error)) from None
+    output = Path(os.path.expanduser(str(config.output))).absolute()
+    folder = folder.resolve()
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / ".docpool-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise SetupError(f"cannot write to output folder {output}: {error.strerror or error}") from None
+    if journal_exists(output):
+        if config.resume:
+            try:
+                header = read_header(output)
+            except JournalError as error:
+                raise SetupError(str(error)) from None
+            if Path(header.get("folder", "")) != folder:
+                raise SetupError(
+                    f"{output} holds a run of {header.get('folder')!r}, not of {str(folder)!r}"
+                )
+        elif config.overwrite:
+            journal_path(output).unlink()
+        else:
+            raise SetupError(
+                f"{output} already holds a docpool run: use --resume to continue it "
+                "or --overwrite to start again"
+            )
+    report = config.report
+    if report is not None:
+        report = Path(os.path.expanduser(str(report))).absolute()
+        if report.suffix.lower() != ".json":
+            raise SetupError(f"--report must name a .json file: {report}")
+        try:
+            report.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SetupError(f"cannot create {report.parent}: {error.strerror or error}") from None
+    return replace(config, folder=folder, output=output, report=report)

@@ -1,0 +1,156 @@
+"""What processing one document means.
+
+A processor is a function that takes a PDF's path and returns a
+JSON-serialisable dict, which lands in that document's record. The built-ins
+are `text` (extract every page's text to the output folder, and the metadata)
+and `info` (the metadata only). A user's own plugs in as `module:function`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from tui.atomic import write_atomically
+
+Processor = Callable[[Path], dict[str, Any]]
+
+BUILTIN_PROCESSORS = ("text", "info")
+MAX_NAME_BYTES = 255
+
+
+class PasswordRequired(Exception):
+    """The PDF is encrypted and the empty password does not open it."""
+
+
+class EmptyFile(Exception):
+    """A zero-byte file named .pdf."""
+
+
+class ProcessorNotFound(Exception):
+    """A `--processor` value that names nothing loadable."""
+
+
+def load_processor(spec: str, folder: Path, output: Path) -> Processor:
+    """Resolve a processor name (`text`, `info` or `module:function`) to a function."""
+    if spec == "text":
+        return partial(extract_text, folder=folder, output=output)
+    if spec == "info":
+        return read_info
+    module_name, sep, function_name = spec.partition(":")
+    if not sep or not module_name or not function_name:
+        raise ProcessorNotFound(
+            f"unknown processor {spec!r}: use text, info or module:function"
+        )
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())  # a module in the current folder, as with `python -m`
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise ProcessorNotFound(
+            f"cannot import {module_name!r} for processor {spec!r}: {error}"
+        ) from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise ProcessorNotFound(f"{module_name!r} has no function {function_name!r}")
+    return function
+
+
+def read_info(path: Path) -> dict[str, Any]:
+    """Open the PDF and record its metadata without extracting text."""
+    return _metadata(_open(path))
+
+
+def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
+    """Write the text of every page to OUTPUT/<relative path>.txt and record the metadata.
+
+    A page that fails to extract is counted, not fatal: the other pages'
+    text is still written.
+    """
+    reader = _open(path)
+    record = _metadata(reader)
+    texts: list[str] = []
+    failed_pages = 0
+    for page in reader.pages:
+        try:
+            texts.append(page.extract_text() or "")
+        except MemoryError:
+            raise
+        except Exception:
+            failed_pages += 1
+            texts.append("")
+    text = "\f".join(texts)
+    target = text_output_path(output, path.relative_to(folder).as_posix())
+    write_atomically(target, text, errors="replace")
+    record.update(characters=len(text), failed_pages=failed_pages, text_file=str(target))
+    return record
+
+
+def text_output_path(output: Path, relative: str) -> Path:
+    """Where the text of `relative` goes: inside `output`, whatever the name holds.
+
+    Names come from a directory walk, so they hold no `..`; a name too long
+    for the file system once `.txt` is added is shortened and made unique.
+    """
+    parts = [part for part in relative.split("/") if part not in ("", ".", "..")]
+    parts[-1] = parts[-1] + ".txt"
+    parts = [_fit_name(part) for part in parts]
+    return output.joinpath(*parts)
+
+
+def _fit_name(name: str) -> str:
+    encoded = name.encode("utf-8", errors="surrogateescape")
+    if len(encoded) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha1(encoded).hexdigest()[:12]
+    head = encoded[: MAX_NAME_BYTES - 30].decode("utf-8", errors="ignore")
+    suffix = ".txt" if name.endswith(".txt") else ""
+    return f"{head}~{digest}{suffix}"
+
+
+def _open(path: Path) -> Any:
+    from pypdf import PasswordType, PdfReader
+
+    with open(path, "rb") as probe:
+        if not probe.read(1):
+            raise EmptyFile("empty file (0 bytes)")
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise PasswordRequired("encrypted: password required")
+    return reader
+
+
+def _metadata(reader: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "pages": len(reader.pages),
+        "encrypted": bool(reader.is_encrypted),
+        "pdf_version": reader.pdf_header.removeprefix("%PDF-"),
+        "title": "",
+        "author": "",
+        "producer": "",
+        "creation_date": "",
+    }
+    try:
+        metadata = reader.metadata
+    except Exception:
+        metadata = None
+    if metadata:
+        for key, name in (
+            ("title", "/Title"),
+            ("author", "/Author"),
+            ("producer", "/Producer"),
+            ("creation_date", "/CreationDate"),
+        ):
+            try:
+                value = metadata.get(name)
+                info[key] = "" if value is None else str(value)
+            except Exception:
+                pass
+    return info

@@ -1,0 +1,171 @@
+"""The worker process: one document at a time, quietly, within its limits.
+
+This module runs in the child. It silences the child's output (a broken PDF
+can make pypdf warn ten thousand times, and a user's processor may print), caps
+its memory so a blow-up becomes that document's error, and exits by itself
+when the controller disappears, so a `kill -9` of the controller leaves no
+worker burning CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.processors import EmptyFile, PasswordRequired, ProcessorNotFound, load_processor
+
+CONTROLLER_CHECK_SECONDS = 1.0
+MESSAGE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What every worker of a batch needs to know. Picklable."""
+
+    processor: str
+    folder: str
+    output: str
+    memory_limit: int | None
+    controller_pid: int
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one task, in the worker or to the worker."""
+
+    task_id: int
+    ok: bool
+    data: dict[str, Any]
+    error: str = ""
+    message: str = ""
+    seconds: float = 0.0
+
+
+def worker_main(connection: Any, settings: WorkerSettings) -> None:
+    """Serve tasks from `connection` until told to stop or the controller is gone."""
+    _silence_output()
+    _ignore_terminal_signals()
+    _watch_controller(settings.controller_pid)
+    if settings.memory_limit:
+        _cap_memory(settings.memory_limit)
+    try:
+        processor = load_processor(
+            settings.processor, Path(settings.folder), Path(settings.output)
+        )
+    except ProcessorNotFound as error:
+        processor = None
+        setup_error = str(error)
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        if processor is None:
+            outcome = Outcome(task.task_id, False, {}, "ProcessorNotFound", setup_error)
+        else:
+            outcome = run_task(processor, task)
+        try:
+            connection.send(outcome)
+        except (OSError, ValueError):
+            return
+
+
+def run_task(processor: Any, task: Task) -> Outcome:
+    """Run the processor on one document and turn anything it raises into an Outcome."""
+    started = time.perf_counter()
+    try:
+        data = processor(Path(task.path))
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise TypeError(f"processor returned {type(data).__name__}, not a dict")
+        json.dumps(data)
+        return Outcome(task.task_id, True, data, seconds=time.perf_counter() - started)
+    except MemoryError:
+        return Outcome(
+            task.task_id, False, {}, "memory", "memory limit reached",
+            time.perf_counter() - started,
+        )
+    except PasswordRequired:
+        return Outcome(
+            task.task_id, False, {}, "encrypted", "encrypted: password required",
+            time.perf_counter() - started,
+        )
+    except EmptyFile as error:
+        return Outcome(
+            task.task_id, False, {}, "EmptyFile", str(error), time.perf_counter() - started
+        )
+    except BaseException as error:  # noqa: BLE001 - any failure belongs to this document
+        return Outcome(
+            task.task_id, False, {}, type(error).__name__, _describe(error),
+            time.perf_counter() - started,
+        )
+
+
+def _describe(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _silence_output() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for descriptor in (1, 2):
+        try:
+            os.dup2(devnull, descriptor)
+        except OSError:
+            pass
+    os.close(devnull)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    sys.stderr = sys.stdout
+    warnings.simplefilter("ignore")
+    logging.disable(logging.CRITICAL)
+
+
+def _ignore_terminal_signals() -> None:
+    """Ctrl+C and a hang-up reach the whole process group; the controller decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _watch_controller(controller_pid: int) -> None:
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(CONTROLLER_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(0)
+            try:
+                os.kill(controller_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="docpool-controller-watch", daemon=True).start()
+
+
+def _cap_memory(limit: int) -> None:
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
