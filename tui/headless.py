@@ -98,6 +98,8 @@ class ProgressPrinter:
         self._clock = clock
         self._last = float("-inf")
         self._bar_drawn = False
+        encoding = (getattr(stream, "encoding", None) or "ascii").lower().replace("-", "")
+        self._blocks = ("█", "░") if encoding == "utf8" else ("#", "-")
 
     def show(self, event: Event) -> None:
         try:
@@ -133,7 +135,7 @@ class ProgressPrinter:
         elif self.mode == "lines":
             self.stream.write(progress_line(snapshot, status) + "\n")
         elif self.mode == "bar":
-            self.stream.write("\r" + progress_bar(snapshot) + "\x1b[K")
+            self.stream.write("\r" + progress_bar(snapshot, self._blocks) + "\x1b[K")
             self._bar_drawn = True
 
     def _clear_bar(self) -> None:
@@ -180,16 +182,17 @@ def progress_line(snapshot: ProgressSnapshot, status: str | None = None) -> str:
     )
 
 
-def progress_bar(snapshot: ProgressSnapshot) -> str:
+def progress_bar(snapshot: ProgressSnapshot, blocks: tuple[str, str] = ("█", "░")) -> str:
     totals = snapshot.totals
+    full, empty = blocks
     if totals.discovered:
         fraction = min(1.0, totals.done / totals.discovered)
         filled = int(fraction * BAR_WIDTH)
-        bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+        bar = full * filled + empty * (BAR_WIDTH - filled)
         percent = f"{fraction * 100:5.1f}%"
         total = str(totals.discovered)
     else:
-        bar = "░" * BAR_WIDTH
+        bar = empty * BAR_WIDTH
         percent = "  ?  "
         total = "?"
     eta = "estimating" if snapshot.eta_seconds is None else short_duration(snapshot.eta_seconds)
