@@ -1,0 +1,257 @@
+"""The Textual face of docpool: pick a folder, watch the batch, keep the report.
+
+The app only turns engine events into pixels. What it must guarantee is that a
+batch's generator always ends, so the engine writes its report: on completion,
+on cancel, when the user quits, and when the terminal goes away (SIGHUP) or
+the process is told to stop (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui.events import BatchFinished
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.journal_choice import JournalChoice, JournalChoiceScreen
+from tui.screens.run import RunScreen
+from tui.screens.start import StartOptions, StartRequest, StartScreen
+
+if TYPE_CHECKING:
+    from tui.engine import Batch
+
+SIGNAL_EXIT_CODE = 130
+QUIT_GRACE_SECONDS = 20.0
+"""After a confirmed quit, leave even if the batch has not ended by then."""
+BATCH_END_WAIT_SECONDS = 60.0
+"""How long `run_app` waits, after the app has gone, for the batch to write its report."""
+
+
+class DocpoolApp(App[int]):
+    """docpool's app. Options preset the start screen; `clock` feeds the engine."""
+
+    TITLE = "docpool"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        *,
+        workers: int | None = None,
+        output: Path | None = None,
+        report: Path | None = None,
+        timeout: float | None = None,
+        processor: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        cpu_count: int | None = None,
+        keymap: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        cpus = cpu_count or os.cpu_count() or 1
+        self.options = StartOptions(
+            folder=folder,
+            workers=workers or cpus,
+            max_workers=max(2 * cpus, workers or 1),
+            output=output or Path("docpool-out"),
+            report=report,
+            timeout=timeout or 120.0,
+            processor=processor or "text",
+        )
+        self.clock = clock
+        self.batch: Batch | None = None
+        """The batch running now, if any."""
+        self.batch_done = threading.Event()
+        """Set while no batch thread is running; `run_app` waits on it before returning."""
+        self.batch_done.set()
+        self.ended_by_signal = False
+        self._quitting = False
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+        if keymap:
+            self.set_keymap(keymap)
+
+    def get_default_screen(self) -> Screen:
+        return StartScreen(self.options)
+
+    def on_mount(self) -> None:
+        self._event_loop = asyncio.get_running_loop()
+        if self.ended_by_signal:
+            self.exit(SIGNAL_EXIT_CODE, return_code=SIGNAL_EXIT_CODE)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, StartScreen):
+            yield SystemCommand("Start", "Start the batch", screen.action_start)
+
+    # Starting a batch.
+
+    def start_batch(self, request: StartRequest, choice: JournalChoice | None = None) -> None:
+        """Create the batch and show it running, asking first about an earlier run's journal."""
+        from tui.engine import Batch, BatchConfig, SetupError
+        from tui.journal import journal_exists
+
+        if choice is None and journal_exists(request.output):
+
+            def chosen(answer: JournalChoice | None) -> None:
+                if answer is not None:
+                    self.start_batch(request, answer)
+
+            self.push_screen(JournalChoiceScreen(str(request.output)), chosen)
+            return
+        config = BatchConfig(
+            folder=request.folder,
+            output=request.output,
+            workers=request.workers,
+            timeout=request.timeout,
+            processor=request.processor,
+            report=request.report,
+            resume=choice == "resume",
+            overwrite=choice == "overwrite",
+        )
+        try:
+            batch = Batch(config, clock=self.clock)
+        except SetupError as error:
+            if isinstance(self.screen, StartScreen):
+                self.screen.show_problem(str(error))
+            return
+        self.batch = batch
+        self.batch_done.clear()
+        self.push_screen(
+            RunScreen(
+                batch,
+                folder=str(batch.config.folder),
+                workers=batch.config.workers,
+                max_workers=self.options.max_workers,
+            )
+        )
+
+    def batch_ended(self) -> None:
+        """The batch thread is done (called from that thread)."""
+        self.batch_done.set()
+
+    def batch_finished(self, event: BatchFinished | None) -> None:
+        """The batch's last message arrived (None: it crashed)."""
+        self.batch = None
+        if self._quitting:
+            self.exit(0)
+
+    # Leaving.
+
+    async def action_quit(self) -> None:
+        if self.batch is None:
+            self.exit(0)
+            return
+        if self._quitting or isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.stop_batch_and_exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "A batch is running. Stop it and quit?\n\n"
+                "Running documents are abandoned; the report is written "
+                "with status interrupted.",
+                yes="Stop and quit",
+                no="Keep running",
+            ),
+            answered,
+        )
+
+    def stop_batch_and_exit(self, return_code: int = 0) -> None:
+        """Interrupt the batch and leave once its report is written."""
+        if self.batch is None:
+            self.exit(return_code, return_code=return_code)
+            return
+        self._quitting = True
+        self.batch.interrupt()
+        self.notify("Stopping the batch and writing the report…", timeout=QUIT_GRACE_SECONDS)
+        self.set_timer(QUIT_GRACE_SECONDS, lambda: self.exit(return_code, return_code=return_code))
+
+    def stop_for_signal(self) -> None:
+        """The terminal went away or the system asked us to stop: interrupt and leave now.
+
+        `run_app` waits for the batch thread, so the report is still written.
+        """
+        self.ended_by_signal = True
+        if self.batch is not None:
+            self.batch.interrupt()
+        self.exit(SIGNAL_EXIT_CODE, return_code=SIGNAL_EXIT_CODE)
+
+    def signalled(self) -> None:
+        """Called by the signal handler, in the main thread but outside the event loop's control."""
+        self.ended_by_signal = True
+        batch = self.batch
+        if batch is not None:
+            batch.interrupt()
+        loop = self._event_loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.stop_for_signal)
+
+
+HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+
+
+def install_signal_handlers(app: DocpoolApp) -> Callable[[], None]:
+    """Make SIGHUP and SIGTERM end the app cleanly; return a function that undoes it.
+
+    Textual's Linux driver leaves SIGHUP alone, so a dropped ssh connection
+    would kill the process without a report and leave workers behind.
+    """
+    previous: dict[int, object] = {}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        app.signalled()
+
+    for number in HANDLED_SIGNALS:
+        previous[number] = signal.signal(number, handler)
+
+    def restore() -> None:
+        for number, old in previous.items():
+            signal.signal(number, old)  # type: ignore[arg-type]
+
+    return restore
+
+
+def run_app(
+    folder: Path | None,
+    *,
+    workers: int | None,
+    output: Path | None,
+    report: Path | None,
+    timeout: float | None,
+    processor: str | None,
+) -> int:
+    """Run the app; return the process exit code (0 normally; 130 if ended by a signal)."""
+    from tui.pool import prepare_process_start
+
+    prepare_process_start()
+    app = DocpoolApp(
+        folder, workers=workers, output=output, report=report, timeout=timeout, processor=processor
+    )
+    restore = install_signal_handlers(app)
+    try:
+        app.run()
+    finally:
+        batch = app.batch
+        if batch is not None:
+            batch.interrupt()
+        app.batch_done.wait(BATCH_END_WAIT_SECONDS)
+        restore()
+    if app.ended_by_signal:
+        return SIGNAL_EXIT_CODE
+    return app.return_code or 0

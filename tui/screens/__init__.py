@@ -1,0 +1,1 @@
+"""The app's screens: start, run, and the modal dialogs."""

@@ -1,0 +1,70 @@
+"""What to do with an earlier run found in the output folder."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+JournalChoice = Literal["resume", "overwrite"]
+
+
+class JournalChoiceScreen(ModalScreen[JournalChoice | None]):
+    """Resume the earlier run, overwrite it, or go back (None)."""
+
+    DEFAULT_CSS = """
+    JournalChoiceScreen {
+        align: center middle;
+        & > Vertical {
+            width: 72;
+            max-width: 100%;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 1 2;
+        }
+        & #explanation { margin-bottom: 1; }
+        & Horizontal { height: auto; align-horizontal: right; }
+        & Button { margin-left: 2; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "choose('')", "Cancel", id="journal.cancel"),
+    ]
+
+    def __init__(self, output: str) -> None:
+        super().__init__()
+        self.output = output
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                Text.assemble(
+                    (self.output, "bold"),
+                    " already holds an earlier docpool run.\n\n",
+                    "Resume it (documents already done are kept), "
+                    "or overwrite it and start again?",
+                ),
+                id="explanation",
+            )
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Overwrite", id="overwrite", variant="warning")
+                yield Button("Resume", id="resume", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#resume", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice if choice in ("resume", "overwrite") else None)  # type: ignore[arg-type]

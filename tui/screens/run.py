@@ -1,0 +1,317 @@
+"""Watch a batch run, steer it, and read its summary when it ends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+from textual.worker import get_current_worker
+
+from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentRecord, Progress, ProgressSnapshot
+from tui.messages import DocumentsFailed, RunCrashed, RunFinished, RunProgress, RunStarted
+from tui.screens.error_detail import ErrorDetailScreen
+from tui.widgets.batch_progress import BatchProgress
+from tui.widgets.error_table import ErrorTable
+from tui.widgets.in_flight import InFlightTable
+from tui.widgets.slider import Slider
+from tui.widgets.summary import BatchSummary
+from tui.widgets.throughput import Throughput
+
+if TYPE_CHECKING:
+    from tui.engine import Batch
+
+REFRESH_SECONDS = 0.15
+"""How often widgets show the latest state: often enough to feel live, rarely
+enough that ten thousand documents a second cost the screen nothing."""
+
+FAILURES_SECONDS = 0.1
+"""The batch thread sends failures at most this often, in one message."""
+
+
+class RunCommands(Provider):
+    """Pause, resume, cancel and workers in the command palette, while a batch runs."""
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        if not isinstance(screen, RunScreen):
+            return []
+        commands = []
+        for action, name, help_text in (
+            ("toggle_pause", "Pause or resume the batch", "Stop starting documents, or start again"),
+            ("cancel_batch", "Cancel the batch", "Stop now; the report says cancelled"),
+            ("new_batch", "New batch", "Back to the start screen"),
+        ):
+            if screen.check_action(action, ()):
+                commands.append((action, name, help_text))
+        return commands
+
+    async def discover(self) -> Hits:
+        for action, name, help_text in self._commands():
+            yield DiscoveryHit(name, self._runner(action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action, name, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+
+    def _runner(self, action: str):  # type: ignore[no-untyped-def]
+        return lambda: self.screen.run_action(action)
+
+
+class RunScreen(Screen[None]):
+    """The live view of one batch, then its summary.
+
+    The batch runs in a thread worker that posts coalesced messages here; the
+    handlers only store what arrived, and a timer shows it a few times a second.
+    """
+
+    DEFAULT_CSS = """
+    RunScreen {
+        & #live { height: auto; }
+        & .panel {
+            height: auto;
+            border: round $border-blurred;
+            border-title-color: $text-muted;
+            padding: 0 1;
+        }
+        & #workers-row { height: auto; }
+        & #workers-row > Label { padding: 1 1 0 0; color: $text-muted; }
+        & #errors-panel { height: 1fr; }
+        & #done { height: auto; display: none; }
+        & #done Horizontal { height: auto; padding: 0 2; }
+        & #done Button { margin-right: 2; }
+        &.-finished #live { display: none; }
+        &.-finished #done { display: block; }
+        & #paused { display: none; color: $warning; text-style: bold; }
+        &.-paused #paused { display: block; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p,f6", "toggle_pause", "Pause/Resume", id="run.pause"),
+        Binding("c,f8", "cancel_batch", "Cancel", id="run.cancel"),
+        Binding("n", "new_batch", "New batch", id="run.new"),
+        Binding("ctrl+w", "focus_workers", "Workers", id="run.workers", show=False),
+    ]
+
+    COMMANDS = Screen.COMMANDS | {RunCommands}
+
+    def __init__(
+        self,
+        batch: Batch | None,
+        *,
+        folder: str,
+        workers: int,
+        max_workers: int,
+    ) -> None:
+        """`batch` None shows the screen without running anything (for previews and tests)."""
+        super().__init__()
+        self.batch = batch
+        self.folder = folder
+        self.initial_workers = workers
+        self.max_workers = max(max_workers, workers)
+        self.snapshot: ProgressSnapshot | None = None
+        """The latest progress, kept here by the handler and shown by the timer."""
+        self._shown: ProgressSnapshot | None = None
+        self._pending_failures: list[DocumentRecord] = []
+        self.failures: int = 0
+        self.finished: BatchFinished | None = None
+        self.crashed: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.batch is not None and self.finished is None and not self.crashed
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="live"):
+            with Vertical(classes="panel", id="progress-panel") as panel:
+                panel.border_title = "Progress"
+                yield Static(Text("Paused: no new document starts"), id="paused")
+                yield BatchProgress(id="progress")
+            with Vertical(classes="panel", id="throughput-panel") as panel:
+                panel.border_title = "Throughput"
+                yield Throughput(id="throughput")
+            with Horizontal(id="workers-row"):
+                yield Label("Workers")
+                yield Slider(
+                    self.initial_workers,
+                    minimum=1,
+                    maximum=self.max_workers,
+                    id="workers",
+                    tooltip="Worker processes: arrows, Home/End or the mouse",
+                )
+            yield InFlightTable(id="in-flight")
+        with Vertical(id="done"):
+            yield BatchSummary(id="summary")
+            with Horizontal():
+                yield Button("New batch", id="new", variant="primary")
+                yield Button("Quit", id="quit")
+        with Vertical(classes="panel", id="errors-panel") as panel:
+            panel.border_title = "Errors"
+            yield ErrorTable(id="errors")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.folder
+        self.set_interval(REFRESH_SECONDS, self.refresh_view)
+        self.query_one("#workers", Slider).focus()
+        if self.batch is not None:
+            self._run(self.batch)
+
+    def on_unmount(self) -> None:
+        if self.running and self.batch is not None:
+            self.batch.interrupt()
+
+    # The batch thread.
+
+    @work(thread=True, exit_on_error=False, group="batch")
+    def _run(self, batch: Batch) -> None:
+        """Iterate the engine and post what the screen needs, coalesced."""
+        worker = get_current_worker()
+        failures: list[DocumentRecord] = []
+        next_failures = time.monotonic() + FAILURES_SECONDS
+        try:
+            for event in batch.run():
+                if worker.is_cancelled:
+                    batch.interrupt()
+                if isinstance(event, DocumentFinished):
+                    if event.record.status == "failed":
+                        failures.append(event.record)
+                        if time.monotonic() >= next_failures:
+                            self.post_message(DocumentsFailed(tuple(failures)))
+                            failures = []
+                            next_failures = time.monotonic() + FAILURES_SECONDS
+                elif isinstance(event, Progress):
+                    if failures:
+                        self.post_message(DocumentsFailed(tuple(failures)))
+                        failures = []
+                    self.post_message(RunProgress(event.snapshot))
+                elif isinstance(event, BatchStarted):
+                    self.post_message(RunStarted(event))
+                elif isinstance(event, BatchFinished):
+                    if failures:
+                        self.post_message(DocumentsFailed(tuple(failures)))
+                        failures = []
+                    self.post_message(RunFinished(event))
+        except Exception as error:  # noqa: BLE001 - the user must see it, not a traceback
+            self.post_message(RunCrashed(f"{type(error).__name__}: {error}"))
+        finally:
+            self.app.batch_ended()  # type: ignore[attr-defined]
+
+    # Messages from the batch thread: store only.
+
+    def on_run_started(self, message: RunStarted) -> None:
+        self.notify(f"Started {message.event.workers} workers", markup=False, timeout=2)
+
+    def on_run_progress(self, message: RunProgress) -> None:
+        self.snapshot = message.snapshot
+
+    def on_documents_failed(self, message: DocumentsFailed) -> None:
+        self._pending_failures.extend(message.records)
+        self.failures += len(message.records)
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        self.finished = message.event
+        self.snapshot = message.event.snapshot
+        self.refresh_view()
+        self.show_summary(message.event)
+        self.app.batch_finished(message.event)  # type: ignore[attr-defined]
+
+    def on_run_crashed(self, message: RunCrashed) -> None:
+        self.crashed = message.error
+        self.notify(message.error, title="The batch stopped", severity="error", markup=False, timeout=30)
+        self.refresh_bindings()
+        self.app.batch_finished(None)  # type: ignore[attr-defined]
+
+    # Showing.
+
+    def refresh_view(self) -> None:
+        """Show the latest snapshot and any new failures (called by the timer)."""
+        if self._pending_failures:
+            self.query_one("#errors", ErrorTable).add_records(self._pending_failures)
+            self._pending_failures = []
+            self.query_one("#errors-panel").border_title = f"Errors ({self.failures:,})"
+        snapshot = self.snapshot
+        if snapshot is None or snapshot is self._shown:
+            return
+        self._shown = snapshot
+        self.query_one("#progress", BatchProgress).show(snapshot)
+        self.query_one("#throughput", Throughput).show(snapshot)
+        self.query_one("#in-flight", InFlightTable).show(snapshot)
+        self.set_class(snapshot.paused, "-paused")
+
+    def show_summary(self, event: BatchFinished) -> None:
+        """Replace the live view with what the batch did and where the report is."""
+        self.finished = event
+        self.query_one("#summary", BatchSummary).show(event)
+        self.add_class("-finished")
+        self.remove_class("-paused")
+        self.sub_title = f"{self.folder}: {event.status}"
+        self.query_one("#new", Button).focus()
+        self.refresh_bindings()
+
+    def add_failures(self, records: Iterable[DocumentRecord]) -> None:
+        """Queue failures for the next refresh, as the batch thread does."""
+        self.on_documents_failed(DocumentsFailed(tuple(records)))
+
+    # Steering.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_pause", "cancel_batch", "focus_workers"):
+            return self.running
+        if action == "new_batch":
+            return not self.running
+        return True
+
+    @on(Slider.Changed, "#workers")
+    def _workers_changed(self, event: Slider.Changed) -> None:
+        if self.running and self.batch is not None:
+            self.batch.set_workers(event.value)
+
+    def action_toggle_pause(self) -> None:
+        if self.batch is None:
+            return
+        if self.batch.paused:
+            self.batch.resume()
+            self.remove_class("-paused")
+        else:
+            self.batch.pause()
+            self.add_class("-paused")
+
+    def action_cancel_batch(self) -> None:
+        if self.batch is not None and self.running:
+            self.batch.cancel()
+            self.notify("Cancelling: the report will say cancelled", timeout=3)
+
+    def action_focus_workers(self) -> None:
+        self.query_one("#workers", Slider).focus()
+
+    def action_new_batch(self) -> None:
+        if not self.running:
+            self.dismiss()
+
+    @on(Button.Pressed, "#new")
+    def _new_pressed(self) -> None:
+        self.action_new_batch()
+
+    @on(Button.Pressed, "#quit")
+    def _quit_pressed(self) -> None:
+        self.app.exit()
+
+    @on(DataTable.RowSelected, "#errors")
+    def _error_selected(self, event: DataTable.RowSelected) -> None:
+        table = self.query_one("#errors", ErrorTable)
+        self.app.push_screen(ErrorDetailScreen(table.record_at(str(event.row_key.value))))
+

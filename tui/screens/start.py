@@ -1,0 +1,254 @@
+"""Choose the folder, the workers, the output and the processor, then start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.timer import Timer
+from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Label, Static
+
+from tui.widgets.folder_input import FolderInput, expand, folder_problem
+from tui.widgets.folder_tree import FolderTree
+from tui.widgets.pdf_count import PdfCount
+from tui.widgets.slider import Slider
+
+COUNT_DELAY = 0.4
+"""Seconds of no typing before a typed folder is counted (so `/` is not walked on the way to `/data`)."""
+
+BUILTIN_PROCESSORS = ("text", "info")
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """What the start screen shows first: the command line's choices or the defaults."""
+
+    folder: Path | None = None
+    workers: int = os.cpu_count() or 1
+    max_workers: int = 2 * (os.cpu_count() or 1)
+    output: Path = Path("docpool-out")
+    report: Path | None = None
+    timeout: float = 120.0
+    processor: str = "text"
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A batch the user asked for, checked as far as the screen can check it."""
+
+    folder: Path
+    workers: int
+    output: Path
+    report: Path | None
+    timeout: float
+    processor: str
+
+
+def processor_problem(text: str) -> str | None:
+    spec = text.strip()
+    if spec in BUILTIN_PROCESSORS:
+        return None
+    module, sep, function = spec.partition(":")
+    if sep and module and function:
+        return None
+    return "Processor: text, info, or module:function"
+
+
+def timeout_problem(text: str) -> str | None:
+    try:
+        seconds = float(text)
+    except ValueError:
+        return "Timeout: a number of seconds"
+    return None if seconds > 0 else "Timeout: more than 0 seconds"
+
+
+class StartScreen(Screen[None]):
+    """The first screen: everything a batch needs, with Start focused once a folder is given."""
+
+    DEFAULT_CSS = """
+    StartScreen {
+        & #form { padding: 0 1; }
+        & .row { height: auto; }
+        & .row > Label {
+            width: 14;
+            padding: 1 1 0 0;
+            text-align: right;
+            color: $text-muted;
+        }
+        & #folder-status { height: 1; margin-left: 14; }
+        & #folder-problem { color: $error; width: auto; }
+        & FolderTree { margin-left: 14; }
+        & #output, #report { width: 2fr; }
+        & #processor, #timeout { width: 1fr; }
+        & #actions { height: auto; margin-left: 14; }
+        & #start { margin-right: 2; }
+        & #status { padding-top: 1; color: $error; width: 1fr; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "start", "Start", id="start.start", priority=True),
+        Binding("ctrl+o", "focus_tree", "Browse", id="start.browse"),
+        Binding("ctrl+l", "focus_folder", "Type folder", id="start.type"),
+    ]
+
+    def __init__(self, options: StartOptions) -> None:
+        super().__init__()
+        self.options = options
+        self._count_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        options = self.options
+        folder = str(options.folder) if options.folder is not None else ""
+        tree_root = options.folder.parent if options.folder is not None else Path(".")
+        if not _is_dir(tree_root):
+            tree_root = Path(".")
+        yield Header()
+        with Vertical(id="form"):
+            with Horizontal(classes="row"):
+                yield Label("Folder")
+                yield FolderInput(folder, id="folder")
+            with Horizontal(id="folder-status"):
+                yield Static("", id="folder-problem")
+                yield PdfCount(id="count")
+            yield FolderTree(tree_root, id="tree")
+            with Horizontal(classes="row"):
+                yield Label("Workers")
+                yield Slider(
+                    options.workers,
+                    minimum=1,
+                    maximum=max(options.max_workers, options.workers),
+                    id="workers",
+                    tooltip="Worker processes: arrows, Home/End or the mouse",
+                )
+            with Horizontal(classes="row"):
+                yield Label("Output")
+                yield Input(str(options.output), placeholder="docpool-out", id="output")
+                yield Label("Processor")
+                yield Input(
+                    options.processor,
+                    placeholder="text, info or module:function",
+                    suggester=SuggestFromList(BUILTIN_PROCESSORS),
+                    id="processor",
+                )
+            with Horizontal(classes="row"):
+                yield Label("Report")
+                yield Input(
+                    str(options.report) if options.report is not None else "",
+                    placeholder="(output)/report.json",
+                    id="report",
+                )
+                yield Label("Timeout (s)")
+                yield Input(f"{options.timeout:g}", type="number", id="timeout")
+            with Horizontal(id="actions"):
+                yield Button("Start", id="start", variant="primary")
+                yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Choose a folder of PDFs"
+        if self.options.folder is not None and folder_problem(str(self.options.folder)) is None:
+            self._folder_changed(str(self.options.folder), at_once=True)
+            self.query_one("#start", Button).focus()
+        else:
+            self.query_one("#folder", FolderInput).focus()
+
+    # The folder.
+
+    @on(Input.Changed, "#folder")
+    def _folder_typed(self, event: Input.Changed) -> None:
+        self._folder_changed(event.value, at_once=False)
+
+    @on(Input.Submitted, "#folder")
+    def _folder_submitted(self, event: Input.Submitted) -> None:
+        if folder_problem(event.value) is None:
+            self.query_one("#tree", FolderTree).path = expand(event.value)
+            self.query_one("#start", Button).focus()
+
+    @on(DirectoryTree.DirectorySelected, "#tree")
+    def _folder_browsed(self, event: DirectoryTree.DirectorySelected) -> None:
+        event.stop()
+        folder_input = self.query_one("#folder", FolderInput)
+        with folder_input.prevent(Input.Changed):
+            folder_input.value = str(event.path)
+        self._folder_changed(str(event.path), at_once=True)
+
+    def _folder_changed(self, text: str, at_once: bool) -> None:
+        problem = folder_problem(text)
+        self.query_one("#folder-problem", Static).update(Text(problem or ""))
+        self.query_one("#status", Static).update("")
+        count = self.query_one("#count", PdfCount)
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        if problem is not None:
+            count.count(None)
+            return
+        folder = expand(text)
+        if at_once:
+            count.count(folder)
+        else:
+            count.count(None)
+            self._count_timer = self.set_timer(COUNT_DELAY, lambda: count.count(folder))
+
+    # Starting.
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    def action_focus_tree(self) -> None:
+        self.query_one("#tree", FolderTree).focus()
+
+    def action_focus_folder(self) -> None:
+        self.query_one("#folder", FolderInput).focus()
+
+    def action_start(self) -> None:
+        request, problem = self.request()
+        if request is None:
+            self.show_problem(problem)
+            return
+        self.app.start_batch(request)  # type: ignore[attr-defined]
+
+    def request(self) -> tuple[StartRequest | None, str]:
+        """The batch the form describes, or None and the first problem with it."""
+        folder = self.query_one("#folder", FolderInput).value
+        processor = self.query_one("#processor", Input).value
+        timeout = self.query_one("#timeout", Input).value
+        problem = folder_problem(folder) or processor_problem(processor) or timeout_problem(timeout)
+        if problem is not None:
+            return None, problem
+        output = self.query_one("#output", Input).value.strip() or "docpool-out"
+        report = self.query_one("#report", Input).value.strip()
+        return (
+            StartRequest(
+                folder=expand(folder),
+                workers=self.query_one("#workers", Slider).value,
+                output=expand(output),
+                report=expand(report) if report else None,
+                timeout=float(timeout),
+                processor=processor.strip(),
+            ),
+            "",
+        )
+
+    def show_problem(self, problem: str) -> None:
+        """Say why the batch cannot start, beside the Start button."""
+        self.query_one("#status", Static).update(Text(problem))
+        self.notify(problem, title="Cannot start", severity="error", markup=False)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
