@@ -1,0 +1,72 @@
+"""The report: its invariants, its three files, and its atomic write."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from tui.events import DocumentRecord
+from tui.report import RunFacts, write_report
+
+FACTS = RunFacts(
+    status="completed", folder="/in", output="/out", processor="text", workers=2,
+    started_at="2026-11-27T10:00:00+00:00", finished_at="2026-11-27T10:01:30+00:00",
+    elapsed_seconds=90.0, processed_this_run=4, pages_this_run=12, bytes_this_run=4096,
+)
+
+RECORDS = [
+    DocumentRecord("a.pdf", "succeeded", bytes=1000, pages=5, seconds=0.5, attempts=1),
+    DocumentRecord("report [draft].pdf", "succeeded", bytes=1000, pages=7, seconds=0.5, attempts=1),
+    DocumentRecord("bad.pdf", "failed", bytes=1000, error="PdfReadError", message="EOF marker not found", attempts=1),
+    DocumentRecord("slow.pdf", "failed", bytes=1096, error="timeout", message="no result after 120 s", attempts=2),
+    DocumentRecord("later.pdf", "not_processed", bytes=50),
+]
+
+
+def test_totals_add_up_and_errors_are_listed(tmp_path):
+    totals = write_report(tmp_path / "report.json", FACTS, iter(RECORDS))
+    report = json.loads((tmp_path / "report.json").read_text())
+    t = report["totals"]
+    assert (t["discovered"], t["succeeded"], t["failed"], t["skipped"], t["not_processed"]) == (5, 2, 2, 0, 1)
+    assert t["succeeded"] + t["failed"] + t["skipped"] + t["not_processed"] == t["discovered"]
+    assert t["pages"] == 12 and t["bytes"] == 4096
+    assert t["docs_per_second"] == pytest.approx(4 / 90, abs=1e-3)
+    assert report["errors"] == [
+        {"path": "bad.pdf", "error": "PdfReadError", "message": "EOF marker not found", "attempts": 1},
+        {"path": "slow.pdf", "error": "timeout", "message": "no result after 120 s", "attempts": 2},
+    ]
+    assert totals.failed == 2
+
+
+def test_csv_has_a_row_per_document(tmp_path):
+    write_report(tmp_path / "report.json", FACTS, iter(RECORDS))
+    with open(tmp_path / "report.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["path"] for row in rows] == [r.path for r in RECORDS]
+    assert rows[3]["error"] == "timeout" and rows[3]["attempts"] == "2"
+    assert set(rows[0]) >= {"path", "status", "pages", "bytes", "seconds", "error", "message"}
+
+
+def test_markdown_groups_failures_in_human_units(tmp_path):
+    write_report(tmp_path / "report.json", FACTS, iter(RECORDS))
+    text = (tmp_path / "report.md").read_text()
+    assert "### PdfReadError (1)" in text and "### timeout (1)" in text
+    assert "1 minute and 30 seconds" in text
+    assert "4.0 KiB" in text
+
+
+def test_a_failure_mid_write_keeps_the_previous_report_whole(tmp_path):
+    write_report(tmp_path / "report.json", FACTS, iter(RECORDS))
+    before = {name: (tmp_path / name).read_bytes() for name in ("report.json", "report.csv", "report.md")}
+
+    def exploding():
+        yield RECORDS[0]
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_report(tmp_path / "report.json", FACTS, exploding())
+    after = {name: (tmp_path / name).read_bytes() for name in before}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
