@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.suggester import Suggester
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
@@ -63,7 +65,7 @@ def complete_folder(value: str) -> str | None:
 
 
 class PathSuggester(Suggester):
-    """Suggests folder names under what has been typed so far (Right or End accepts)."""
+    """Suggests folder names under what has been typed so far (Right or Tab accepts)."""
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
@@ -81,7 +83,15 @@ class IsFolder(Validator):
 
 
 class FolderInput(Input):
-    """Where the user types or pastes the folder of PDFs to process."""
+    """Where the user types or pastes the folder of PDFs to process.
+
+    Tab takes the suggested completion, as a shell does, and moves on when
+    there is none.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "complete", "Complete folder", show=False),
+    ]
 
     DEFAULT_CSS = """
     FolderInput {
@@ -98,3 +108,10 @@ class FolderInput(Input):
             validate_on=["changed", "submitted"],
             id=id,
         )
+
+    def action_complete(self) -> None:
+        before = self.value
+        if self.cursor_at_end:
+            self.action_cursor_right()
+        if self.value == before:
+            self.screen.focus_next()

@@ -6,13 +6,16 @@ from datetime import timedelta
 
 import humanize
 
+from tui import formatting
+
 
 def count(number: int) -> str:
     return humanize.intcomma(number)
 
 
 def size(number: int | float) -> str:
-    return humanize.naturalsize(number)
+    """`1.4 MiB`, as the headless command says it."""
+    return formatting.size(number)
 
 
 def duration(seconds: float) -> str:

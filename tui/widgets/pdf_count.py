@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import humanize
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
@@ -13,6 +12,7 @@ from textual.worker import get_current_worker
 
 from tui.discover import iter_documents
 from tui.messages import FolderCounted
+from tui.widgets import human
 
 REPORT_SECONDS = 0.2
 """How often a long count shows how far it has got."""
@@ -20,7 +20,7 @@ REPORT_SECONDS = 0.2
 
 def describe_count(documents: int, size: int, finished: bool) -> str:
     noun = "PDF" if documents == 1 else "PDFs"
-    text = f"{humanize.intcomma(documents)} {noun}, {humanize.naturalsize(size)}"
+    text = f"{human.count(documents)} {noun}, {human.size(size)}"
     return text if finished else f"Counting… {text} so far"
 
 
