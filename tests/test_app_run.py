@@ -1,0 +1,175 @@
+"""A batch run through the app: real worker processes on generated PDFs.
+
+Tests are plain functions that `asyncio.run` a Pilot scenario (no async plugin needed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from pdfs import make_broken, make_folder, make_pdf
+from textual.message import Message
+
+from tui.app import DocpoolApp
+from tui.messages import DocumentsFailed, RunFinished, RunProgress
+from tui.pool import prepare_process_start
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.error_detail import ErrorDetailScreen
+from tui.screens.run import RunScreen
+from tui.screens.start import StartScreen
+from tui.widgets.error_table import ErrorTable
+from tui.widgets.slider import Slider
+
+SIZE = (120, 40)
+ODD_NAMES = ("report [draft].pdf", "a[/]b.pdf", "[bold]loud[/bold].pdf")
+
+
+@pytest.fixture(autouse=True)
+def process_start() -> None:
+    """As `run_app` does before the app takes over stdout."""
+    prepare_process_start()
+
+
+async def wait_for(pilot, condition, seconds: float = 30.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def read_report(output: Path) -> dict:
+    return json.loads((output / "report.json").read_text())
+
+
+def test_a_batch_shows_progress_and_errors_then_its_summary(tmp_path):
+    folder = make_folder(tmp_path / "in", good=3)
+    for name in ODD_NAMES:
+        make_broken(folder / name.replace("/", "_"))
+    make_broken(folder / "sub" / "deep.pdf", b"%PDF-1.4 garbage")
+    output = tmp_path / "out"
+    seen: dict[int, Message] = {}
+
+    def hook(message: Message) -> None:
+        # A message is seen once per node it bubbles through: keep each once.
+        if isinstance(message, (RunProgress, DocumentsFailed, RunFinished)):
+            seen[id(message)] = message
+
+    async def scenario() -> None:
+        app = DocpoolApp(folder, workers=2, output=output, cpu_count=2)
+        async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, RunScreen)
+            await wait_for(pilot, lambda: screen.finished is not None)
+            await pilot.pause(0.3)
+            assert screen.has_class("-finished")
+            table = screen.query_one("#errors", ErrorTable)
+            shown = sorted(str(table.get_row_at(row)[0]) for row in range(table.row_count))
+            assert shown == sorted(["sub/deep.pdf", *(n.replace("/", "_") for n in ODD_NAMES)])
+            summary = str(screen.query_one("#summary").content)
+            assert "Batch completed" in summary
+            assert str(output / "report.json") in summary
+            table.focus()
+            table.move_cursor(row=0)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorDetailScreen)
+            detail = str(app.screen.query_one("#detail").content)
+            assert app.screen.record.path in detail
+            assert app.screen.record.message in detail
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, StartScreen)
+
+    asyncio.run(scenario())
+    failed = [record.path for m in seen.values() if isinstance(m, DocumentsFailed) for record in m.records]
+    assert sorted(failed) == sorted(["sub/deep.pdf", *(n.replace("/", "_") for n in ODD_NAMES)])
+    assert any(isinstance(m, RunProgress) for m in seen.values())
+    finished = [m for m in seen.values() if isinstance(m, RunFinished)]
+    assert len(finished) == 1 and finished[0].event.status == "completed"
+    report = read_report(output)
+    assert report["status"] == "completed"
+    assert report["totals"]["succeeded"] == 3
+    assert report["totals"]["failed"] == 4
+
+
+def test_workers_pause_and_cancel_steer_the_running_batch(tmp_path):
+    folder = make_folder(tmp_path / "in", good=30)
+    output = tmp_path / "out"
+    snapshots = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, RunProgress):
+            snapshots.append(message.snapshot)
+
+    async def scenario() -> None:
+        app = DocpoolApp(folder, workers=1, output=output, processor="faulty:slow", cpu_count=2)
+        async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, RunScreen)
+            assert app.focused is screen.query_one("#workers", Slider)
+            await wait_for(pilot, lambda: snapshots and snapshots[-1].in_flight)
+            await pilot.press("right")
+            await wait_for(pilot, lambda: snapshots[-1].workers == 2)
+            await wait_for(pilot, lambda: len(snapshots[-1].in_flight) == 2)
+            await pilot.press("p")
+            assert app.batch.paused
+            await wait_for(pilot, lambda: snapshots[-1].paused and not snapshots[-1].in_flight)
+            await pilot.pause(0.3)
+            assert screen.has_class("-paused")
+            done = snapshots[-1].totals.done
+            await pilot.pause(0.5)
+            assert snapshots[-1].totals.done == done
+            await pilot.press("p")
+            assert not app.batch.paused
+            await wait_for(pilot, lambda: snapshots[-1].totals.done > done)
+            await pilot.press("c")
+            await wait_for(pilot, lambda: screen.finished is not None)
+            assert screen.finished.status == "cancelled"
+            assert screen.finished.not_processed > 0
+
+    asyncio.run(scenario())
+    report = read_report(output)
+    assert report["status"] == "cancelled"
+    assert report["workers"] == 2
+
+
+def test_quitting_mid_run_asks_then_writes_an_interrupted_report(tmp_path):
+    folder = make_folder(tmp_path / "in", good=30)
+    output = tmp_path / "out"
+
+    async def scenario() -> DocpoolApp:
+        app = DocpoolApp(folder, workers=2, output=output, processor="faulty:slow", cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.snapshot is not None and screen.snapshot.totals.done)
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.screen is screen and app.batch is not None
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_for(pilot, lambda: app.batch_done.is_set())
+            await pilot.pause(0.2)
+        return app
+
+    app = asyncio.run(scenario())
+    assert app.return_code == 0
+    report = read_report(output)
+    assert report["status"] == "interrupted"
+    assert report["totals"]["not_processed"] > 0
