@@ -78,6 +78,8 @@ class DocpoolApp(App[int]):
         """Set while no batch thread is running; `run_app` waits on it before returning."""
         self.batch_done.set()
         self.ended_by_signal = False
+        self.hung_up = False
+        """The terminal went away (SIGHUP): nothing more can be written to it."""
         self._quitting = False
         self._event_loop: asyncio.AbstractEventLoop | None = None
         if keymap:
@@ -192,9 +194,10 @@ class DocpoolApp(App[int]):
             self.batch.interrupt()
         self.exit(SIGNAL_EXIT_CODE, return_code=SIGNAL_EXIT_CODE)
 
-    def signalled(self) -> None:
+    def signalled(self, signum: int) -> None:
         """Called by the signal handler, in the main thread but outside the event loop's control."""
         self.ended_by_signal = True
+        self.hung_up = self.hung_up or signum == signal.SIGHUP
         batch = self.batch
         if batch is not None:
             batch.interrupt()
@@ -215,7 +218,7 @@ def install_signal_handlers(app: DocpoolApp) -> Callable[[], None]:
     previous: dict[int, object] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        app.signalled()
+        app.signalled(signum)
 
     for number in HANDLED_SIGNALS:
         previous[number] = signal.signal(number, handler)
@@ -225,6 +228,15 @@ def install_signal_handlers(app: DocpoolApp) -> Callable[[], None]:
             signal.signal(number, old)  # type: ignore[arg-type]
 
     return restore
+
+
+def _silence_stdio() -> None:
+    """Point stdout and stderr at /dev/null: the terminal is gone, and a failed
+    flush at exit would turn a clean exit into status 120."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def run_app(
@@ -252,6 +264,8 @@ def run_app(
             batch.interrupt()
         app.batch_done.wait(BATCH_END_WAIT_SECONDS)
         restore()
+        if app.hung_up:
+            _silence_stdio()
     if app.ended_by_signal:
         return SIGNAL_EXIT_CODE
     return app.return_code or 0
