@@ -1,0 +1,156 @@
+"""Shared helpers: run and time commands, summarise, describe the machine, save results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+WORK = Path(os.environ.get("DOCPOOL_BENCH_DIR", "/tmp/docpool-bench"))
+RESULTS = HERE / "results"
+PYTHON = sys.executable
+
+
+def env() -> dict[str, str]:
+    """The environment for child commands: benchmarks/ importable (trivial:noop)."""
+    environment = dict(os.environ)
+    path = environment.get("PYTHONPATH", "")
+    environment["PYTHONPATH"] = str(HERE) + (os.pathsep + path if path else "")
+    environment["PYTHONWARNINGS"] = "ignore"
+    return environment
+
+
+def fresh(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    return path
+
+
+class ForeignLoad:
+    """The share of the machine that processes other than ours used during a measurement.
+
+    The machine is shared (other people's test runs). A thread samples every
+    process's CPU time twice a second; a process is ours if this benchmark is
+    among its ancestors. Reported beside each figure so that a noisy run can be
+    recognised; it does not change the figure.
+    """
+
+    def __enter__(self) -> "ForeignLoad":
+        import threading
+
+        self._stop = threading.Event()
+        self._foreign = 0.0
+        self._seen: dict[int, float] = self._sample()
+        self._started = time.perf_counter()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._tick()
+        wall = time.perf_counter() - self._started
+        self.share = self._foreign / (wall * (os.cpu_count() or 1)) if wall > 0 else 0.0
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            self._tick()
+
+    def _tick(self) -> None:
+        now = self._sample()
+        for pid, cpu in now.items():
+            self._foreign += max(0.0, cpu - self._seen.get(pid, 0.0))
+        self._seen.update(now)
+
+    @staticmethod
+    def _sample() -> dict[int, float]:
+        import psutil
+
+        me = os.getpid()
+        foreign = {}
+        for process in psutil.process_iter():
+            try:
+                if process.pid == me or me in (p.pid for p in process.parents()):
+                    continue
+                times = process.cpu_times()
+                foreign[process.pid] = times.user + times.system
+            except (psutil.Error, OSError):
+                continue
+        return foreign
+
+
+def timed(command: list[str], *, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+          check: bool = True, **kwargs) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(command, stdout=stdout, stderr=stderr, env=env(), **kwargs)
+    seconds = time.perf_counter() - started
+    if check and completed.returncode not in (0, 1):
+        raise RuntimeError(f"{command[:4]}... exited {completed.returncode}")
+    return seconds
+
+
+def start(command: list[str], **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(command, env=env(), **kwargs)
+
+
+def docpool(folder: Path, output: Path, *extra: str) -> list[str]:
+    return [PYTHON, "-m", "tui", "run", str(folder), "-o", str(output), "--overwrite", *extra]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def percentile(values, q: float):
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": model or platform.processor(),
+        "memory_gib": round(memory / 1024**3, 1),
+        "python": platform.python_version(),
+        "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True).stdout.strip(),
+    }
+
+
+def save(name: str, data: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    data = {"machine": machine(), **data}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}"

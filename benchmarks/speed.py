@@ -1,0 +1,156 @@
+"""Wall time of docpool against the ideal and the baselines, in one invocation.
+
+    python benchmarks/speed.py                      # generated, shared and tiny corpora
+    python benchmarks/speed.py --corpus shared --runs 5
+
+Per run, on the same corpus, one after the other (the order rotates per run):
+
+- ideal: two sequential loops over the whole corpus (benchmarks/sequential.py)
+  started at the same time; ideal = half their wall time, and never less than
+  the single longest document. This measures what two cores really deliver
+  together, instead of assuming half of one loop.
+- docpool: `docpool run -w 2 --progress none` (journal and report included).
+- seed: benchmarks/seed_processor.py -w 2 (ProcessPoolExecutor + tqdm).
+- parallel: GNU parallel -j2, one process per document (benchmarks/one_file.py);
+  on a subset when --parallel-subset is given, scaled to the whole corpus.
+
+Every number is a process's wall time, interpreter start-up included.
+The "tiny" corpus (5,000 one-page PDFs) is the framework-overhead figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    ForeignLoad, HERE, PYTHON, SHARED_CORPUS, WORK, docpool, fmt, fresh, median, save, start, timed,
+)
+from make_corpus import ensure_corpus  # noqa: E402
+
+TOOLS = ("ideal", "docpool", "seed", "parallel")
+
+
+def run_ideal(folder: Path) -> tuple[float, float]:
+    """Two sequential loops at once: (half the wall time, longest document)."""
+    outputs = [fresh(WORK / f"out-seq{i}") for i in (1, 2)]
+    started = time.perf_counter()
+    loops = [
+        start([PYTHON, str(HERE / "sequential.py"), str(folder), "-o", str(out)],
+              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for out in outputs
+    ]
+    reports = [json.loads(loop.communicate()[0]) for loop in loops]
+    wall = time.perf_counter() - started
+    longest = max(report["longest_s"] for report in reports)
+    return wall / 2, longest
+
+
+def run_parallel(folder: Path, subset: int | None) -> tuple[float, int, int]:
+    paths = sorted(str(p) for p in folder.rglob("*") if p.name.lower().endswith(".pdf"))
+    chosen = paths if not subset or subset >= len(paths) else paths[:subset]
+    listing = WORK / "parallel-list.txt"
+    listing.write_text("\n".join(chosen) + "\n")
+    out = fresh(WORK / "out-parallel")
+    seconds = timed(["parallel", "-j2", "--will-cite", PYTHON, str(HERE / "one_file.py"),
+                     str(folder), str(out), "::::", str(listing)], check=False)
+    return seconds * len(paths) / len(chosen), len(chosen), len(paths)
+
+
+def measure(name: str, folder: Path, runs: int, parallel_runs: int, subset: int | None) -> dict:
+    rows = []
+    for run in range(runs):
+        row: dict = {}
+        order = TOOLS[run % len(TOOLS):] + TOOLS[: run % len(TOOLS)]
+        foreign = []
+        for tool in order:
+            if tool == "parallel" and run >= parallel_runs:
+                continue
+            with ForeignLoad() as load:
+                measure_tool(tool, row, folder, subset)
+            foreign.append(load.share)
+        row["foreign_load_max"] = max(foreign)
+        finish_row(row)
+        rows.append(row)
+        print(f"  {name} run {run + 1}: " + ", ".join(
+            f"{k}={v:.3f}" for k, v in row.items() if isinstance(v, float)), flush=True)
+    keys = sorted({k for row in rows for k in row if isinstance(row[k], float)})
+    summary = {k: median([row[k] for row in rows if k in row]) for k in keys}
+    return {"runs": rows, "median": summary}
+
+
+def measure_tool(tool: str, row: dict, folder: Path, subset: int | None) -> None:
+    if tool == "ideal":
+        row["ideal_half_pair_s"], row["longest_doc_s"] = run_ideal(folder)
+        row["ideal_s"] = max(row["ideal_half_pair_s"], row["longest_doc_s"])
+    elif tool == "docpool":
+        out = fresh(WORK / "out-docpool")
+        row["docpool_s"] = timed(docpool(folder, out, "-w", "2", "--progress", "none"))
+    elif tool == "seed":
+        out = fresh(WORK / "out-seed")
+        row["seed_s"] = timed([PYTHON, str(HERE / "seed_processor.py"), str(folder),
+                               "-o", str(out), "-w", "2"])
+    elif tool == "parallel":
+        row["parallel_s"], row["parallel_docs"], total = run_parallel(folder, subset)
+        row["parallel_scaled"] = row["parallel_docs"] != total
+
+
+def finish_row(row: dict) -> None:
+    for tool in ("docpool", "seed", "parallel"):
+        if f"{tool}_s" in row:
+            row[f"{tool}_over_ideal"] = row[f"{tool}_s"] / row["ideal_s"]
+    row["docpool_over_seed"] = row["docpool_s"] / row["seed_s"]
+    if "parallel_s" in row:
+        row["parallel_over_docpool"] = row["parallel_s"] / row["docpool_s"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", action="append", choices=("generated", "shared", "tiny"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("-n", type=int, default=1000, help="generated corpus size (default 1000)")
+    parser.add_argument("--tiny-n", type=int, default=5000)
+    parser.add_argument("--parallel-runs", type=int, default=1,
+                        help="runs that include GNU parallel (default 1; all for 'shared')")
+    parser.add_argument("--parallel-subset", type=int, default=500,
+                        help="GNU parallel on the first N documents of the tiny and generated corpora, scaled (default 500; 0: all)")
+    parser.add_argument("--save", default="speed", help="results/NAME.json (default speed)")
+    options = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    results: dict = {}
+    for corpus in options.corpus or ["shared", "generated", "tiny"]:
+        if corpus == "generated":
+            folder = WORK / f"generated-{options.n}"
+            facts = ensure_corpus(folder, options.n)
+            parallel_runs, subset = options.parallel_runs, options.parallel_subset // 2 or None
+        elif corpus == "tiny":
+            folder = WORK / f"tiny-{options.tiny_n}"
+            facts = ensure_corpus(folder, options.tiny_n, tiny=True)
+            parallel_runs, subset = options.parallel_runs, options.parallel_subset or None
+        else:
+            folder = SHARED_CORPUS
+            facts = {"documents": 101, "folder": str(folder)}
+            parallel_runs, subset = options.runs, None
+        print(f"{corpus}: {facts}", flush=True)
+        results[corpus] = {"corpus": facts, **measure(corpus, folder, options.runs,
+                                                      parallel_runs, subset)}
+        m = results[corpus]["median"]
+        print(f"{corpus} medians: ideal {fmt(m['ideal_s'])} s, docpool {fmt(m['docpool_s'])} s "
+              f"({fmt(m['docpool_over_ideal'], 3)}x ideal), seed {fmt(m['seed_s'])} s "
+              f"({fmt(m['seed_over_ideal'], 3)}x), parallel {fmt(m.get('parallel_s'))} s "
+              f"({fmt(m.get('parallel_over_ideal'), 3)}x); docpool/seed "
+              f"{fmt(m['docpool_over_seed'], 3)}", flush=True)
+    path = save(options.save, results)
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
