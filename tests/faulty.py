@@ -48,3 +48,36 @@ def pid(path: Path) -> dict:
 def hang(path: Path) -> dict:
     time.sleep(3600)
     return {}
+
+
+MARKS_VARIABLE = "DOCPOOL_TEST_MARKS"
+
+
+def mark(path: Path) -> dict:
+    """Note the document's start in the file that $DOCPOOL_TEST_MARKS names, then work a little.
+
+    Lines are appended with O_APPEND in one write each, so the workers'
+    lines never mix; the marks survive a kill of the controller.
+    """
+    marks = os.environ.get(MARKS_VARIABLE)
+    if marks:
+        descriptor = os.open(marks, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, f"{os.getpid()}\t{path.name}\n".encode("utf-8", "surrogateescape"))
+        finally:
+            os.close(descriptor)
+    time.sleep(float(os.environ.get("DOCPOOL_TEST_SECONDS", "0.002")))
+    return {"pid": os.getpid(), "pages": 1}
+
+
+def inflate(path: Path) -> dict:
+    """Inflate every Flate stream in the file with no limit, as a careless parser would."""
+    import re
+    import zlib
+
+    data = path.read_bytes()
+    total = 0
+    for match in re.finditer(rb"stream\r?\n", data):
+        inflated = zlib.decompressobj().decompress(data[match.end():])
+        total += len(inflated)
+    return {"pid": os.getpid(), "pages": 1, "inflated": total}

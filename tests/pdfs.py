@@ -33,3 +33,65 @@ def make_folder(root: Path, good: int = 5, broken: int = 0, pages: int = 1) -> P
     for index in range(broken):
         make_broken(root / f"broken-{index:03d}.pdf")
     return root
+
+
+def make_truncated(path: Path, keep: float = 0.5) -> Path:
+    """A real PDF cut short, as a download that stopped half way leaves it."""
+    whole = make_pdf(path, pages=3).read_bytes()
+    path.write_bytes(whole[: int(len(whole) * keep)])
+    return path
+
+
+def make_encrypted(path: Path, user_password: str = "secret") -> Path:
+    """A PDF that opens only with `user_password`."""
+    document = FPDF()
+    document.set_encryption(owner_password="owner", user_password=user_password)
+    document.set_font("helvetica", size=12)
+    document.add_page()
+    document.cell(text="locked")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.output(str(path))
+    return path
+
+
+def make_bomb(path: Path, inflated: int = 2 * 1024**3) -> Path:
+    """A one-page PDF whose content stream is a few MB of Flate that inflates to `inflated` bytes.
+
+    The deflate data is one compressed 16 MiB block of spaces repeated: after
+    a full flush each block stands alone, so the stream is built in a blink.
+    """
+    import zlib
+
+    block = 16 * 1024 * 1024
+    repeats = max(1, inflated // block)
+    chunk = b" " * block
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(repeats):
+        checksum = zlib.adler32(chunk, checksum)
+    stream = (
+        b"\x78\xda" + piece * repeats + compressor.flush(zlib.Z_FINISH)
+        + checksum.to_bytes(4, "big")
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    body = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        body += b"%010d 00000 n \n" % offset
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(body))
+    return path

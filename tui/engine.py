@@ -40,7 +40,15 @@ from tui.events import (
     ProgressSnapshot,
     Totals,
 )
-from tui.journal import Journal, JournalError, journal_exists, journal_path, read_header, read_records
+from tui.journal import (
+    Journal,
+    JournalError,
+    has_header,
+    journal_exists,
+    journal_path,
+    read_header,
+    read_records_at,
+)
 from tui.pool import Executor, ProcessPool
 from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
 from tui.report import RunFacts, write_report
@@ -89,6 +97,22 @@ class BatchConfig:
 
 class SetupError(Exception):
     """The batch cannot start; the message is one line for the user."""
+
+
+class _Stopped(Exception):
+    """The batch cannot go on (the disk is full...); the message is one line."""
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """What an earlier run's journal says about one path."""
+
+    bytes: int
+    mtime: float
+    status: str
+    pages: int
+    offset: int
+    """Where its latest record starts in the journal."""
 
 
 ExecutorFactory = Callable[[WorkerSettings, int], Executor]
@@ -187,19 +211,30 @@ class Batch:
         config = self.config
         self._started = self._clock()
         self._started_at = self._wall_clock()
-        journal = Journal(
-            config.output,
-            {
-                "folder": str(config.folder),
-                "processor": config.processor,
-                "started_at": self._started_at.isoformat(),
-            },
-            append=config.resume,
-            clock=self._clock,
-        )
-        self._journal_start = journal.path.stat().st_size
         self._reprocessed: set[str] = set()
+        self._unjournalled: list[DocumentRecord] = []
+        self._documents = self._discover()
+        self._window: list[tuple[int, int, Document]] = []
+        self._sequence = itertools.count()
+        self._retry: deque[tuple[Document, int]] = deque()
+        self._exhausted = False
         counter = threading.Thread(target=self._count, name="docpool-count", daemon=True)
+        try:
+            journal = Journal(
+                config.output,
+                {
+                    "folder": str(config.folder),
+                    "processor": config.processor,
+                    "started_at": self._started_at.isoformat(),
+                },
+                append=config.resume,
+                clock=self._clock,
+            )
+        except OSError as error:
+            self._journal_start = 0
+            yield self._finish(None, None, counter, "interrupted", _journal_problem(error))
+            return
+        self._journal_start = journal.size
         counter.start()
         settings = WorkerSettings(
             processor=config.processor,
@@ -212,11 +247,6 @@ class Batch:
         status: BatchStatus = "interrupted"
         problem = ""
         finished = False
-        self._documents = self._discover()
-        self._window: list[tuple[int, int, Document]] = []
-        self._sequence = itertools.count()
-        self._retry: deque[tuple[Document, int]] = deque()
-        self._exhausted = False
         try:
             pool = self._executor_factory(settings, self._workers)
             yield BatchStarted(
@@ -227,6 +257,8 @@ class Batch:
                 resumed=len(self._previous),
             )
             status, problem = yield from self._loop(pool, journal)
+        except _Stopped as stopped:
+            status, problem = "interrupted", str(stopped)
         except GeneratorExit:
             status, problem = "interrupted", ""
             self._finish(pool, journal, counter, status, problem)
@@ -264,10 +296,8 @@ class Batch:
                         InFlight(document.relative, document.bytes, started, attempt)
                     )
             for unreadable in self._drain_unreadable():
-                record = DocumentRecord(
-                    path=unreadable.relative, status="failed", error="PermissionError",
-                    message=unreadable.message, attempts=1,
-                )
+                record = _unreadable_record(unreadable)
+                self._reprocessed.add(record.path)
                 self._record(journal, record)
                 yield DocumentFinished(record)
             if not self._running and self._exhausted and not self._retry and not self._window:
@@ -277,15 +307,24 @@ class Batch:
                 earliest = min(run.started for run in self._running.values())
                 wait = max(0.0, min(wait, earliest + self.config.timeout - self._clock()))
             for outcome in pool.wait(wait):
+                if self._stop is not None and outcome.error == "crashed":
+                    continue  # killed by the same signal as the controller: not its fault
                 record = self._settle(outcome)
                 if record is None:
                     continue
+                if _disk_full(record):
+                    self._unjournalled.append(_not_processed_like(record))
+                    return "interrupted", f"disk full: {record.message}"
                 self._record(journal, record)
                 yield DocumentFinished(record)
-                if _disk_full(record):
-                    return "interrupted", f"disk full: {record.message}"
+            try:
+                journal.sync_if_due()
+            except OSError as error:
+                raise _Stopped(_journal_problem(error)) from None
             now = self._clock()
             for task_id, run in list(self._running.items()):
+                if self._stop is not None:
+                    break
                 if now - run.started > self.config.timeout:
                     pool.kill(task_id)
                     outcome = Outcome(
@@ -327,7 +366,14 @@ class Batch:
         )
 
     def _record(self, journal: Journal, record: DocumentRecord) -> None:
-        journal.append(record)
+        """Journal `record`, then count it done; stop the batch if it cannot be journalled."""
+        try:
+            journal.append(record)
+        except OSError as error:
+            self._unjournalled.append(
+                record if record.path.endswith("/") else _not_processed_like(record)
+            )
+            raise _Stopped(_journal_problem(error)) from None
         counts = self._counts
         if record.status == "succeeded":
             counts.succeeded += 1
@@ -352,24 +398,24 @@ class Batch:
         ):
             previous = self._previous.get(document.relative)
             if previous is not None:
-                if previous[:2] == (document.bytes, document.mtime):
+                if (previous.bytes, previous.mtime) == (document.bytes, document.mtime):
                     self._take_over(previous)
                     continue
                 self._reprocessed.add(document.relative)
             yield document
 
-    def _take_over(self, previous: tuple[int, float, str, int]) -> None:
+    def _take_over(self, previous: _Previous) -> None:
         counts = self._counts
         counts.resumed += 1
-        counts.resumed_bytes += previous[0]
-        if previous[2] == "succeeded":
+        counts.resumed_bytes += previous.bytes
+        if previous.status == "succeeded":
             counts.succeeded += 1
-        elif previous[2] == "failed":
+        elif previous.status == "failed":
             counts.failed += 1
         else:
             counts.skipped += 1
-        counts.pages += previous[3]
-        counts.bytes_done += previous[0]
+        counts.pages += previous.pages
+        counts.bytes_done += previous.bytes
 
     def _drain_unreadable(self) -> Iterator[Unreadable]:
         while self._unreadable:
@@ -487,7 +533,7 @@ class Batch:
     def _finish(
         self,
         pool: Executor | None,
-        journal: Journal,
+        journal: Journal | None,
         counter: threading.Thread,
         status: BatchStatus,
         problem: str,
@@ -499,10 +545,11 @@ class Batch:
                 pool.shutdown()
             except Exception:  # noqa: BLE001
                 pass
-        try:
-            journal.close()
-        except OSError as error:
-            problem = problem or f"cannot write the journal: {error.strerror or error}"
+        if journal is not None:
+            try:
+                journal.close()
+            except OSError as error:
+                problem = problem or _journal_problem(error)
         now = self._clock()
         snapshot = self._snapshot(now)
         not_processed = self._not_processed()
@@ -540,16 +587,35 @@ class Batch:
         return BatchFinished(status, snapshot, written, left, problem)
 
     def _journalled_records(self) -> Iterator[DocumentRecord]:
-        """Each document's latest record: an earlier run's unless redone in this one."""
+        """Each document's latest record: an earlier run's unless redone in this one.
+
+        An earlier run's record of an unreadable folder is left out: this run
+        either finds the folder unreadable again, and says so, or lists what
+        is in it.
+        """
         start = self._journal_start
         redone = self._reprocessed
-        for offset, record in _records_with_position(self.config.output):
-            if offset < start and record.path in redone:
-                continue
+        previous = self._previous
+        if not journal_exists(self.config.output):
+            return
+        for offset, record in read_records_at(self.config.output):
+            if offset < start:
+                latest = previous.get(record.path)
+                if (
+                    record.path in redone
+                    or record.path.endswith("/")
+                    or latest is None
+                    or latest.offset != offset
+                ):
+                    continue
             yield record
 
     def _not_processed(self) -> Iterator[DocumentRecord]:
-        """Records for every document this run did not finish, found lazily."""
+        """Records for everything this run did not finish, found lazily.
+
+        Runs after `_journalled_records`: a document found only now that an
+        earlier run recorded already has its record in the report.
+        """
         leftovers: list[tuple[Document, int]] = [
             (run.document, run.attempt - 1) for run in self._running.values()
         ]
@@ -558,10 +624,16 @@ class Batch:
         leftovers += [(item[2], 0) for item in self._window]
         self._retry.clear()
         self._window.clear()
+        yield from self._unjournalled
         for document, attempts in leftovers:
             yield _not_processed_record(document, attempts)
+        previous = self._previous
         for document in self._documents:
-            yield _not_processed_record(document, 0)
+            if document.relative not in previous:
+                yield _not_processed_record(document, 0)
+        for unreadable in self._drain_unreadable():
+            if unreadable.relative.endswith("/") or unreadable.relative not in previous:
+                yield _unreadable_record(unreadable)
 
 
 def _not_processed_record(document: Document, attempts: int) -> DocumentRecord:
@@ -574,25 +646,38 @@ def _not_processed_record(document: Document, attempts: int) -> DocumentRecord:
     )
 
 
-def _records_with_position(output: Path) -> Iterator[tuple[int, DocumentRecord]]:
-    """Journal records with the byte offset each starts at."""
-    import json
+def _unreadable_record(unreadable: Unreadable) -> DocumentRecord:
+    return DocumentRecord(
+        path=unreadable.relative, status="failed", error="PermissionError",
+        message=unreadable.message, attempts=1,
+    )
 
-    with open(journal_path(output), "rb") as file:
-        offset = len(file.readline())
-        for line in file:
-            position = offset
-            offset += len(line)
-            if not line.endswith(b"\n"):
-                break
-            try:
-                yield position, DocumentRecord(**json.loads(line))
-            except (ValueError, TypeError):
-                continue
+
+def _not_processed_like(record: DocumentRecord) -> DocumentRecord:
+    """A finished document whose record could not be kept: to be redone on resume."""
+    return DocumentRecord(
+        path=record.path,
+        status="not_processed",
+        bytes=record.bytes,
+        mtime=record.mtime,
+        attempts=record.attempts,
+    )
+
+
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _disk_full(record: DocumentRecord) -> bool:
-    return record.status == "failed" and f"[Errno {errno.ENOSPC}]" in record.message
+    return record.status == "failed" and any(
+        f"[Errno {number}]" in record.message for number in _DISK_FULL_ERRNOS
+    )
+
+
+def _journal_problem(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    if error.errno in _DISK_FULL_ERRNOS:
+        return f"disk full: cannot write the journal: {reason}"
+    return f"cannot write the journal: {reason}"
 
 
 def _memory_limit(config: BatchConfig) -> int | None:
@@ -601,13 +686,18 @@ def _memory_limit(config: BatchConfig) -> int | None:
     return config.memory_limit or default_memory_limit()
 
 
-def _previous_run(config: BatchConfig) -> dict[str, tuple[int, float, str, int]]:
-    """What an earlier run's journal says was done: path -> (bytes, mtime, status, pages)."""
+def _previous_run(config: BatchConfig) -> dict[str, _Previous]:
+    """What an earlier run's journal says was done, path by path (the latest record wins)."""
     if not config.resume or not journal_exists(config.output):
         return {}
-    previous: dict[str, tuple[int, float, str, int]] = {}
-    for record in read_records(config.output):
-        previous[record.path] = (record.bytes, record.mtime, record.status, record.pages)
+    previous: dict[str, _Previous] = {}
+    try:
+        for offset, record in read_records_at(config.output):
+            previous[record.path] = _Previous(
+                record.bytes, record.mtime, record.status, record.pages, offset
+            )
+    except OSError as error:
+        raise SetupError(f"cannot read the journal: {error.strerror or error}") from None
     return previous
 
 
@@ -645,7 +735,9 @@ def _checked(config: BatchConfig) -> BatchConfig:
     except OSError as error:
         raise SetupError(f"cannot write to output folder {output}: {error.strerror or error}") from None
     if journal_exists(output):
-        if config.resume:
+        if config.resume and not has_header(output):
+            pass  # killed before it recorded anything: start afresh
+        elif config.resume:
             try:
                 header = read_header(output)
             except JournalError as error:

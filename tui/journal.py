@@ -1,10 +1,14 @@
 """The journal: every finished document's record, on disk as it lands.
 
-JSON lines in the output folder, one header line then one record a line,
-flushed at once and fsynced at most about once a second (an fsync per document
-would cost more than a tiny document's processing). A crash of the controller
-loses at most the documents that were in flight; a line cut short by the crash
-is ignored when the journal is read back.
+JSON lines in the output folder, one header line then one record a line.
+Each record is written to the file at once (so a `kill -9` of the controller
+loses nothing already recorded) and fsynced about once a second (an fsync per
+document would cost more than a tiny document's processing; `sync_if_due` lets
+the engine sync a quiet journal too, so a power cut loses at most a second).
+
+The file only ever holds whole lines: a write that fails half way (the disk
+is full) is cut back to the last whole record, and a line cut short by a crash
+is ignored when the journal is read back and dropped when it is reopened.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from tui.events import DocumentRecord
 
 JOURNAL_NAME = "docpool-journal.jsonl"
 FORMAT_VERSION = 1
 FSYNC_SECONDS = 1.0
+_TAIL_CHUNK = 64 * 1024
 
 
 def journal_path(output: Path) -> Path:
@@ -34,6 +39,15 @@ def journal_exists(output: Path) -> bool:
 
 class JournalError(Exception):
     """The journal cannot be used (wrong folder, unreadable...)."""
+
+
+def has_header(output: Path) -> bool:
+    """Whether the journal got as far as its header line (a run killed at once may not)."""
+    try:
+        with open(journal_path(output), "rb") as file:
+            return file.readline().endswith(b"\n")
+    except OSError:
+        return False
 
 
 def read_header(output: Path) -> dict[str, Any]:
@@ -50,21 +64,35 @@ def read_header(output: Path) -> dict[str, Any]:
 
 def read_records(output: Path) -> Iterator[DocumentRecord]:
     """Every complete record in the journal, in the order written (later wins)."""
-    path = journal_path(output)
-    with open(path, "rb") as file:
-        file.readline()
+    for _, record in read_records_at(output):
+        yield record
+
+
+def read_records_at(output: Path) -> Iterator[tuple[int, DocumentRecord]]:
+    """Every complete record with the byte offset it starts at.
+
+    A line that is not a record (cut short by a crash, or damaged) is skipped.
+    """
+    with open(journal_path(output), "rb") as file:
+        offset = len(file.readline())
         for line in file:
+            position = offset
+            offset += len(line)
             if not line.endswith(b"\n"):
                 break
             try:
                 fields = json.loads(line)
-                yield DocumentRecord(**fields)
+                yield position, DocumentRecord(**fields)
             except (ValueError, TypeError):
                 continue
 
 
 class Journal:
-    """Appends records to the journal; the one writer of a batch."""
+    """Appends records to the journal; the one writer of a batch.
+
+    Every method may raise OSError (a full disk...); the file is left holding
+    whole lines all the same.
+    """
 
     def __init__(
         self,
@@ -77,45 +105,88 @@ class Journal:
         self._clock = clock
         self._last_sync = clock()
         self._dirty = False
-        self._file: IO[bytes] = open(self.path, "ab" if append else "wb")  # noqa: SIM115
-        if append:
-            self._terminate_partial_line()
-        else:
-            self._write_line({"docpool_journal": FORMAT_VERSION, **header})
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        if not append:
+            flags |= os.O_TRUNC
+        self._fd: int | None = os.open(self.path, flags, 0o644)
+        try:
+            self._size = self._drop_partial_line() if append else 0
+            if self._size == 0:
+                self._write_line({"docpool_journal": FORMAT_VERSION, **header})
             self.sync()
+        except BaseException:
+            self.close_quietly()
+            raise
+
+    @property
+    def size(self) -> int:
+        """Bytes of whole lines in the journal."""
+        return self._size
 
     def append(self, record: DocumentRecord) -> None:
         self._write_line(asdict(record))
         self._dirty = True
-        if self._clock() - self._last_sync >= FSYNC_SECONDS:
+        self.sync_if_due()
+
+    def sync_if_due(self) -> None:
+        """Fsync if something was written and the last fsync is a second old."""
+        if self._dirty and self._clock() - self._last_sync >= FSYNC_SECONDS:
             self.sync()
 
     def sync(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        assert self._fd is not None
+        os.fsync(self._fd)
         self._last_sync = self._clock()
         self._dirty = False
 
     def close(self) -> None:
-        if self._file.closed:
+        if self._fd is None:
             return
         try:
-            self.sync()
+            if self._dirty:
+                self.sync()
         finally:
-            self._file.close()
+            self.close_quietly()
+
+    def close_quietly(self) -> None:
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = None
 
     def _write_line(self, fields: dict[str, Any]) -> None:
-        line = json.dumps(fields, separators=(",", ":")) + "\n"
-        self._file.write(line.encode("ascii"))
-        self._file.flush()
+        assert self._fd is not None
+        line = (json.dumps(fields, separators=(",", ":")) + "\n").encode("ascii")
+        written = 0
+        try:
+            while written < len(line):
+                written += os.write(self._fd, line[written:])
+        except BaseException:
+            if written:
+                try:
+                    os.ftruncate(self._fd, self._size)
+                except OSError:
+                    pass
+            raise
+        self._size += len(line)
 
-    def _terminate_partial_line(self) -> None:
-        """A line cut short by a crash must not swallow the next record."""
-        size = self._file.seek(0, os.SEEK_END)
-        if size == 0:
-            return
+    def _drop_partial_line(self) -> int:
+        """Cut a line left short by a crash, so it cannot swallow the next record."""
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        end = size
         with open(self.path, "rb") as reader:
-            reader.seek(size - 1)
-            if reader.read(1) != b"\n":
-                self._file.write(b"\n")
-                self._file.flush()
+            while end > 0:
+                start = max(0, end - _TAIL_CHUNK)
+                reader.seek(start)
+                chunk = reader.read(end - start)
+                newline = chunk.rfind(b"\n")
+                if newline >= 0:
+                    end = start + newline + 1
+                    break
+                end = start
+        if end != size:
+            os.ftruncate(self._fd, end)
+        return end

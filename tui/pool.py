@@ -21,6 +21,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -64,10 +65,32 @@ def prepare_process_start() -> None:
     """
     context = _context()
     if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver, resource_tracker
+        _start_helpers()
 
+
+def _start_helpers() -> None:
+    """Start the forkserver and resource tracker deaf to hang-ups and SIGTERM.
+
+    A dropped ssh connection sends SIGHUP to the whole job; a helper that died
+    of it would take every worker with it before the controller could stop the
+    batch in order. Ignored signals survive exec, so the helpers keep ignoring
+    them; they still exit when the controller is gone (their pipe from it
+    closes), and the workers re-enable SIGTERM for themselves.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    if threading.current_thread() is not threading.main_thread():
         resource_tracker.ensure_running()
         forkserver.ensure_running()
+        return
+    deaf = (signal.SIGHUP, signal.SIGTERM)
+    saved = {signum: signal.signal(signum, signal.SIG_IGN) for signum in deaf}
+    try:
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -101,6 +124,8 @@ class ProcessPool:
 
     def __post_init__(self) -> None:
         self._context = _context()
+        if self._context.get_start_method() == "forkserver":
+            _start_helpers()
         self.workers = max(1, self.workers)
         for _ in range(self.workers):
             self._workers.append(self._start_worker())

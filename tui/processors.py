@@ -23,6 +23,9 @@ Processor = Callable[[Path], dict[str, Any]]
 
 BUILTIN_PROCESSORS = ("text", "info")
 MAX_NAME_BYTES = 255
+RESERVED_NAMES = frozenset(
+    {"docpool-journal.jsonl", "report.json", "report.csv", "report.md", ".docpool-write-test"}
+)
 
 
 class PasswordRequired(Exception):
@@ -95,11 +98,18 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
 def text_output_path(output: Path, relative: str) -> Path:
     """Where the text of `relative` goes: inside `output`, whatever the name holds.
 
-    Names come from a directory walk, so they hold no `..`; a name too long
-    for the file system once `.txt` is added is shortened and made unique.
+    Names come from a directory walk, so they hold no `..`, but `..`, `.` and
+    empty parts are dropped all the same. A name too long for the file system
+    once `.txt` is added is shortened and made unique. A top-level folder
+    named like docpool's own files (`report.json`, the journal) gets a `~`, so
+    the text never stands where the report must go.
     """
     parts = [part for part in relative.split("/") if part not in ("", ".", "..")]
+    if not parts:
+        parts = ["unnamed"]
     parts[-1] = parts[-1] + ".txt"
+    if len(parts) > 1 and (parts[0] in RESERVED_NAMES or parts[0].startswith(".tmp-")):
+        parts[0] += "~"
     parts = [_fit_name(part) for part in parts]
     return output.joinpath(*parts)
 

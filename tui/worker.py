@@ -139,27 +139,65 @@ def _silence_output() -> None:
 
 
 def _ignore_terminal_signals() -> None:
-    """Ctrl+C and a hang-up reach the whole process group; the controller decides."""
+    """Ctrl+C and a hang-up reach the whole process group; the controller decides.
+
+    SIGTERM keeps its default (the forkserver may hand it down ignored): a
+    user may `kill` one stuck worker, and that document then fails alone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _watch_controller(controller_pid: int) -> None:
+    """Exit when the controller is gone, even if it was killed with SIGKILL.
+
+    Under the forkserver the parent is the forkserver, which exits when the
+    controller dies: the kernel then kills this process at once (Linux
+    PR_SET_PDEATHSIG). A thread checks too, once a second, for where that is
+    not available and in case the controller lingers as a zombie.
+    """
     parent = os.getppid()
+    if parent != controller_pid:
+        _die_with_parent()
+        if os.getppid() != parent:
+            os._exit(0)
 
     def watch() -> None:
         while True:
             time.sleep(CONTROLLER_CHECK_SECONDS)
-            if os.getppid() != parent:
+            if os.getppid() != parent or not _alive(controller_pid):
                 os._exit(0)
-            try:
-                os.kill(controller_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:
-                pass
 
     threading.Thread(target=watch, name="docpool-controller-watch", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _cap_memory(limit: int) -> None:

@@ -1,0 +1,329 @@
+"""Recovery: the journal, `--resume` after a `kill -9`, retries, and a refused re-run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from faulty import MARKS_VARIABLE
+from pdfs import make_pdf
+from tui.engine import Batch, BatchConfig
+from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentRecord
+from tui.journal import FSYNC_SECONDS, Journal, journal_path, read_records
+from tui.pool import live_processes
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+
+
+def docpool(*arguments: object, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
+    """Start the real `docpool run` (its workers import test processors from tests/)."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), str(ROOT)]))
+    environment.update(env or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui", "run", *map(str, arguments), "--progress", "none"],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, **options,
+    )
+
+
+def many_pdfs(root: Path, count: int) -> list[str]:
+    """`count` one-page PDFs with unique names, a hundred to a folder (copies: quick to make)."""
+    seed = make_pdf(root.parent / f"{root.name}-seed.pdf").read_bytes()
+    names = []
+    for index in range(count):
+        folder = root / f"part-{index // 100:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"doc-{index:05d}.pdf"
+        (folder / name).write_bytes(seed)
+        names.append(name)
+    return names
+
+
+def journal_lines(output: Path) -> list[bytes]:
+    try:
+        return journal_path(output).read_bytes().split(b"\n")[1:-1]
+    except FileNotFoundError:
+        return []
+
+
+def wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.02)
+
+
+def marks(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [line.split("\t", 1)[1] for line in path.read_text().splitlines()]
+
+
+def report_rows(output: Path) -> list[dict[str, str]]:
+    with open(output / "report.csv", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def run_batch(config: BatchConfig, on_event=None) -> tuple[list, BatchFinished]:
+    batch = Batch(config)
+    events = []
+    for event in batch.run():
+        events.append(event)
+        if on_event is not None:
+            on_event(batch, event)
+    return events, events[-1]
+
+
+def test_kill_9_then_resume_counts_each_document_once_and_redoes_only_those_in_flight(tmp_path):
+    """The issue's "done when": a few thousand PDFs, `kill -9` of the controller, `--resume`."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    names = many_pdfs(folder, 3000)
+    workers = 2
+    first_marks, second_marks = tmp_path / "marks-1", tmp_path / "marks-2"
+    run = docpool(
+        folder, "-o", output, "-w", workers, "--processor", "faulty:mark",
+        env={MARKS_VARIABLE: str(first_marks)},
+    )
+    try:
+        wait_for(lambda: len(journal_lines(output)) >= 500, 60, "500 journal records")
+        helpers = [child.pid for child in psutil.Process(run.pid).children(recursive=True)]
+        os.kill(run.pid, signal.SIGKILL)
+    finally:
+        run.wait(10)
+    assert run.returncode == -signal.SIGKILL
+    assert helpers, "the controller had worker processes"
+    wait_for(lambda: live_processes(helpers) == [], 5, "the dead controller's workers to exit")
+
+    journalled = {json.loads(line)["path"].rsplit("/", 1)[1] for line in journal_lines(output)
+                  if line.startswith(b"{")}
+    started = set(marks(first_marks))
+    in_flight = started - journalled
+    assert len(in_flight) <= workers
+    assert not (output / "report.json").exists()
+
+    resumed = docpool(
+        folder, "-o", output, "-w", workers, "--processor", "faulty:mark", "--resume",
+        env={MARKS_VARIABLE: str(second_marks)},
+    )
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    redone = started & set(marks(second_marks))
+    assert redone == in_flight
+    assert len(set(marks(second_marks))) == len(names) - len(journalled)
+
+    report = json.loads((output / "report.json").read_text())
+    assert report["status"] == "completed"
+    assert report["totals"]["discovered"] == len(names)
+    assert report["totals"]["succeeded"] == len(names)
+    assert report["totals"]["resumed"] == len(journalled)
+    assert report["totals"]["processed_this_run"] == len(names) - len(journalled)
+    paths = [row["path"].rsplit("/", 1)[1] for row in report_rows(output)]
+    assert sorted(paths) == sorted(names)
+
+
+def test_killed_controller_leaves_no_busy_worker_behind(tmp_path):
+    """Workers stuck in a document notice that the controller is gone and exit."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    many_pdfs(folder, 4)
+    marked = tmp_path / "marks"
+    run = docpool(
+        folder, "-o", output, "-w", 2, "--processor", "faulty:mark",
+        env={MARKS_VARIABLE: str(marked), "DOCPOOL_TEST_SECONDS": "3600"},
+    )
+    try:
+        wait_for(lambda: len(marks(marked)) >= 2, 30, "two documents to start")
+        workers = [int(line.split("\t")[0]) for line in marked.read_text().splitlines()]
+        helpers = [child.pid for child in psutil.Process(run.pid).children(recursive=True)]
+        os.kill(run.pid, signal.SIGKILL)
+    finally:
+        run.wait(10)
+    assert set(workers) <= set(helpers)
+    wait_for(lambda: live_processes(helpers) == [], 5, "the busy workers to exit")
+
+
+def test_a_line_cut_short_by_a_crash_is_ignored_and_dropped(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    for name in ("a", "b", "c"):
+        make_pdf(folder / f"{name}.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="info"))
+    journal = journal_path(output)
+    lines = journal.read_bytes().split(b"\n")
+    # b's record is damaged in the middle of the file, c's is cut short at the end.
+    by_path = {json.loads(line)["path"]: line for line in lines[1:] if line}
+    damaged = b"\n".join(
+        [lines[0], by_path["a.pdf"], b'{"path": "b.pdf", "sta', by_path["c.pdf"][:40]]
+    )
+    journal.write_bytes(damaged)
+    assert [record.path for record in read_records(output)] == ["a.pdf"]
+
+    events, finished = run_batch(BatchConfig(folder, output, workers=1, processor="info", resume=True))
+    assert finished.status == "completed"
+    redone = sorted(e.record.path for e in events if isinstance(e, DocumentFinished))
+    assert redone == ["b.pdf", "c.pdf"]
+    assert sorted(record.path for record in read_records(output)) == ["a.pdf", "b.pdf", "c.pdf"]
+    assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf", "b.pdf", "c.pdf"]
+
+
+def test_a_journal_killed_before_its_header_resumes_from_scratch(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    output.mkdir()
+    journal_path(output).write_bytes(b'{"docpool_jour')
+    _, finished = run_batch(BatchConfig(folder, output, workers=1, processor="info", resume=True))
+    assert finished.status == "completed"
+    assert [row["path"] for row in report_rows(output)] == ["a.pdf"]
+
+
+def test_a_quiet_journal_is_still_synced_within_a_second_or_so(tmp_path, monkeypatch):
+    """A record that lands just after a sync must not wait for the next record to be synced."""
+    syncs: list[tuple[float, int]] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        real_fsync(descriptor)
+        syncs.append((time.monotonic(), os.fstat(descriptor).st_size))
+
+    monkeypatch.setattr("tui.journal.os.fsync", fsync)
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a-quick.pdf")
+    make_pdf(folder / "hang.pdf", pages=3)  # blocks its worker until the timeout
+    landed: list[tuple[float, int]] = []
+
+    def note(batch, event):
+        if isinstance(event, DocumentFinished) and event.record.path == "a-quick.pdf":
+            landed.append((time.monotonic(), journal_path(output).stat().st_size))
+
+    _, finished = run_batch(
+        BatchConfig(folder, output, workers=2, processor="faulty:by_name", timeout=3, retries=0),
+        note,
+    )
+    assert finished.status == "completed"
+    [(landed_at, size)] = landed
+    synced_at = min(at for at, synced in syncs if synced >= size)
+    assert synced_at - landed_at < FSYNC_SECONDS + 0.5
+
+
+def test_journal_sync_if_due_waits_for_a_second_and_for_something_to_sync(tmp_path, monkeypatch):
+    now = [0.0]
+    syncs: list[float] = []
+    monkeypatch.setattr("tui.journal.os.fsync", lambda descriptor: syncs.append(now[0]))
+    journal = Journal(tmp_path, {"folder": "x"}, append=False, clock=lambda: now[0])
+    assert syncs == [0.0]
+    now[0] = 0.5
+    journal.append(DocumentRecord("a.pdf", "succeeded"))
+    journal.sync_if_due()
+    assert syncs == [0.0]
+    now[0] = 1.2
+    journal.sync_if_due()
+    assert syncs == [0.0, 1.2]
+    now[0] = 5.0
+    journal.sync_if_due()
+    assert syncs == [0.0, 1.2], "nothing new: no fsync"
+    journal.close()
+
+
+def test_a_failed_journal_write_leaves_only_whole_lines(tmp_path, monkeypatch):
+    journal = Journal(tmp_path, {"folder": "x"}, append=False, clock=lambda: 0.0)
+    journal.append(DocumentRecord("a.pdf", "succeeded"))
+    real_write = os.write
+
+    def half_then_full(descriptor: int, data: bytes) -> int:
+        if len(data) > 20:
+            return real_write(descriptor, data[:20])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tui.journal.os.write", half_then_full)
+    with pytest.raises(OSError):
+        journal.append(DocumentRecord("b.pdf", "succeeded"))
+    monkeypatch.undo()
+    journal.append(DocumentRecord("c.pdf", "succeeded"))
+    journal.close()
+    assert [record.path for record in read_records(tmp_path)] == ["a.pdf", "c.pdf"]
+    assert journal_path(tmp_path).read_bytes().endswith(b"}\n")
+
+
+def test_resume_redoes_a_changed_document_and_reports_it_once(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    for name in ("a", "b", "c"):
+        make_pdf(folder / f"{name}.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="info"))
+    make_pdf(folder / "b.pdf", pages=4)
+    events, _ = run_batch(BatchConfig(folder, output, workers=1, processor="info", resume=True))
+    assert [e.record.path for e in events if isinstance(e, DocumentFinished)] == ["b.pdf"]
+    rows = {row["path"]: row for row in report_rows(output)}
+    assert sorted(rows) == ["a.pdf", "b.pdf", "c.pdf"]
+    assert rows["b.pdf"]["pages"] == "4"
+
+    # Resumed again (and stopped before any document starts): still each once.
+    os.utime(folder / "c.pdf", (1_000_000, 1_000_000))
+
+    def cancel_at_once(batch, event):
+        if isinstance(event, BatchStarted):
+            batch.cancel()
+
+    _, finished = run_batch(
+        BatchConfig(folder, output, workers=1, processor="info", resume=True), cancel_at_once
+    )
+    assert finished.status == "cancelled"
+    report = json.loads((output / "report.json").read_text())
+    assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf", "b.pdf", "c.pdf"]
+    assert report["totals"]["discovered"] == 3
+
+
+def test_an_unreadable_entry_is_reported_once_across_resumes(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    (folder / "gone.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    config = BatchConfig(folder, output, workers=1, processor="info", follow_symlinks=True)
+    run_batch(config)
+    for _ in range(2):
+        run_batch(BatchConfig(folder, output, workers=1, processor="info",
+                              follow_symlinks=True, resume=True))
+    rows = report_rows(output)
+    assert sorted(row["path"] for row in rows) == ["a.pdf", "gone.pdf"]
+    assert {row["path"]: row["status"] for row in rows}["gone.pdf"] == "failed"
+
+
+def test_a_rerun_without_resume_refuses_with_one_line_and_overwrite_starts_again(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    first = docpool(folder, "-o", output, "--processor", "info")
+    first.communicate(timeout=60)
+    assert first.returncode == 0
+    before = journal_path(output).read_bytes()
+
+    again = docpool(folder, "-o", output, "--processor", "info")
+    out, err = again.communicate(timeout=60)
+    assert again.returncode == 2
+    assert err.count("\n") == 1 and "--resume" in err and "--overwrite" in err
+    assert "Traceback" not in err
+    assert journal_path(output).read_bytes() == before
+
+    over = docpool(folder, "-o", output, "--processor", "info", "--overwrite")
+    over.communicate(timeout=60)
+    assert over.returncode == 0
+    assert len(journal_lines(output)) == 1
+
+
+def test_retries_a_timeout_and_records_the_attempts(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "hang.pdf")
+    make_pdf(folder / "raise.pdf")
+    _, finished = run_batch(
+        BatchConfig(folder, output, workers=2, processor="faulty:by_name", timeout=1.5)
+    )
+    report = json.loads((output / "report.json").read_text())
+    errors = {error["path"]: error for error in report["errors"]}
+    assert errors["hang.pdf"]["error"] == "timeout" and errors["hang.pdf"]["attempts"] == 2
+    assert errors["raise.pdf"]["error"] == "ValueError" and errors["raise.pdf"]["attempts"] == 1
