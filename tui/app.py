@@ -93,6 +93,11 @@ class DocpoolApp(App[int]):
         if self.ended_by_signal:
             self.exit(SIGNAL_EXIT_CODE, return_code=SIGNAL_EXIT_CODE)
 
+    def on_unmount(self) -> None:
+        """However the app ends, the batch must end too, or its thread keeps the process alive."""
+        if self.batch is not None:
+            self.batch.interrupt()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, StartScreen):

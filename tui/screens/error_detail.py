@@ -46,7 +46,7 @@ class ErrorDetailScreen(ModalScreen[None]):
             background: $surface;
             padding: 1 2;
         }
-        & VerticalScroll { height: auto; max-height: 1fr; }
+        & VerticalScroll { height: auto; max-height: 24; }
         & Button { margin-top: 1; }
     }
     """

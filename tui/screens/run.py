@@ -171,8 +171,8 @@ class RunScreen(Screen[None]):
             self._run(self.batch)
 
     def on_unmount(self) -> None:
-        if self.running and self.batch is not None:
-            self.batch.interrupt()
+        if self.batch is not None:
+            self.batch.interrupt()  # a no-op once the batch has ended
 
     # The batch thread.
 

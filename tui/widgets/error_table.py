@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from tui.events import DocumentRecord
 
-MESSAGE_WIDTH = 80
+MESSAGE_WIDTH = 50
 """Characters of the message shown in the table; the detail screen shows all."""
 
 
@@ -19,7 +19,7 @@ def one_line(message: str, width: int = MESSAGE_WIDTH) -> str:
 
 
 class ErrorTable(DataTable[Text]):
-    """Failed documents: file, error type, message, attempts. Select a row for the detail."""
+    """Failed documents: file, error type, attempts, message. Select a row for the detail."""
 
     DEFAULT_CSS = """
     ErrorTable {
@@ -36,8 +36,8 @@ class ErrorTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.add_column("File", key="path")
         self.add_column("Error", key="error")
-        self.add_column("Message", key="message")
         self.add_column("Attempts", key="attempts")
+        self.add_column("Message", key="message")
 
     def add_records(self, records: Iterable[DocumentRecord]) -> None:
         rows = []
@@ -49,8 +49,8 @@ class ErrorTable(DataTable[Text]):
                 (
                     Text(record.path, no_wrap=True, overflow="ellipsis"),
                     Text(record.error or "error", style="red"),
-                    Text(one_line(record.message), no_wrap=True, overflow="ellipsis"),
                     Text(str(record.attempts), justify="right"),
+                    Text(one_line(record.message), no_wrap=True, overflow="ellipsis"),
                 )
             )
         for key, row in zip(keys, rows):
