@@ -18,6 +18,7 @@ from tui.messages import DocumentsFailed, RunFinished, RunProgress
 from tui.pool import prepare_process_start
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_detail import ErrorDetailScreen
+from tui.screens.journal_choice import JournalChoiceScreen
 from tui.screens.run import RunScreen
 from tui.screens.start import StartScreen
 from tui.widgets.error_table import ErrorTable
@@ -88,13 +89,24 @@ def test_a_batch_shows_progress_and_errors_then_its_summary(tmp_path):
             await pilot.press("n")
             await pilot.pause()
             assert isinstance(app.screen, StartScreen)
+            # Again, into the same output: the app asks what to do with the earlier run.
+            app.screen.query_one("#start").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, JournalChoiceScreen)
+            await pilot.click("#overwrite")
+            await pilot.pause()
+            again = app.screen
+            assert isinstance(again, RunScreen) and again is not screen
+            await wait_for(pilot, lambda: again.finished is not None)
+            assert again.finished.status == "completed"
 
     asyncio.run(scenario())
     failed = [record.path for m in seen.values() if isinstance(m, DocumentsFailed) for record in m.records]
-    assert sorted(failed) == sorted(["sub/deep.pdf", *(n.replace("/", "_") for n in ODD_NAMES)])
+    assert sorted(failed) == sorted(2 * ["sub/deep.pdf", *(n.replace("/", "_") for n in ODD_NAMES)])
     assert any(isinstance(m, RunProgress) for m in seen.values())
     finished = [m for m in seen.values() if isinstance(m, RunFinished)]
-    assert len(finished) == 1 and finished[0].event.status == "completed"
+    assert [m.event.status for m in finished] == ["completed", "completed"]
     report = read_report(output)
     assert report["status"] == "completed"
     assert report["totals"]["succeeded"] == 3
@@ -173,3 +185,20 @@ def test_quitting_mid_run_asks_then_writes_an_interrupted_report(tmp_path):
     report = read_report(output)
     assert report["status"] == "interrupted"
     assert report["totals"]["not_processed"] > 0
+
+
+def test_the_command_palette_offers_pause_and_cancel():
+    from test_snapshots import StillBatch
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            batch = StillBatch()
+            await app.push_screen(RunScreen(batch, folder="/x", workers=2, max_workers=4))
+            await pilot.pause()
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"pause", "enter")
+            await wait_for(pilot, lambda: batch.paused)
+
+    asyncio.run(scenario())

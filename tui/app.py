@@ -56,10 +56,17 @@ class DocpoolApp(App[int]):
         report: Path | None = None,
         timeout: float | None = None,
         processor: str | None = None,
+        memory_limit: int | None = None,
+        retries: int = 1,
+        resume: bool = False,
+        overwrite: bool = False,
+        follow_symlinks: bool = False,
         clock: Callable[[], float] = time.monotonic,
         cpu_count: int | None = None,
         keymap: dict[str, str] | None = None,
     ) -> None:
+        """The options are the command line's; those the start screen does not show
+        (memory limit, retries, resume/overwrite, symlinks) apply to every batch."""
         super().__init__()
         cpus = cpu_count or os.cpu_count() or 1
         self.options = StartOptions(
@@ -71,6 +78,15 @@ class DocpoolApp(App[int]):
             timeout=timeout or 120.0,
             processor=processor or "text",
         )
+        self.engine_options = {
+            "memory_limit": memory_limit,
+            "retries": retries,
+            "follow_symlinks": follow_symlinks,
+        }
+        self.journal_choice: JournalChoice | None = (
+            "resume" if resume else "overwrite" if overwrite else None
+        )
+        """What to do with an earlier run's journal, if the command line said."""
         self.clock = clock
         self.batch: Batch | None = None
         """The batch running now, if any."""
@@ -110,6 +126,7 @@ class DocpoolApp(App[int]):
         from tui.engine import Batch, BatchConfig, SetupError
         from tui.journal import journal_exists
 
+        choice = choice or self.journal_choice
         if choice is None and journal_exists(request.output):
 
             def chosen(answer: JournalChoice | None) -> None:
@@ -127,6 +144,7 @@ class DocpoolApp(App[int]):
             report=request.report,
             resume=choice == "resume",
             overwrite=choice == "overwrite",
+            **self.engine_options,  # type: ignore[arg-type]
         )
         try:
             batch = Batch(config, clock=self.clock)
@@ -252,13 +270,23 @@ def run_app(
     report: Path | None,
     timeout: float | None,
     processor: str | None,
+    memory_limit: int | None = None,
+    retries: int = 1,
+    resume: bool = False,
+    overwrite: bool = False,
+    follow_symlinks: bool = False,
 ) -> int:
-    """Run the app; return the process exit code (0 normally; 130 if ended by a signal)."""
+    """Run the app; return the process exit code (0 normally; 130 if ended by a signal).
+
+    `memory_limit` is in bytes, as `BatchConfig` takes it.
+    """
     from tui.pool import prepare_process_start
 
     prepare_process_start()
     app = DocpoolApp(
-        folder, workers=workers, output=output, report=report, timeout=timeout, processor=processor
+        folder, workers=workers, output=output, report=report, timeout=timeout,
+        processor=processor, memory_limit=memory_limit, retries=retries, resume=resume,
+        overwrite=overwrite, follow_symlinks=follow_symlinks,
     )
     restore = install_signal_handlers(app)
     try:
