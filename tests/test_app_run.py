@@ -202,3 +202,42 @@ def test_the_command_palette_offers_pause_and_cancel():
             await wait_for(pilot, lambda: batch.paused)
 
     asyncio.run(scenario())
+
+
+def test_a_flood_of_events_keeps_the_screen_responsive():
+    """Tens of thousands of events a second: the UI loop keeps ticking and no failure is lost."""
+    from test_snapshots import StillBatch, sample_snapshot
+
+    from tui.events import BatchFinished, DocumentFinished, DocumentRecord, Progress
+
+    class Flood(StillBatch):
+        def run(self):
+            for index in range(30_000):
+                failed = index % 10 == 0
+                yield DocumentFinished(DocumentRecord(
+                    f"dir/doc-{index}.pdf", "failed" if failed else "succeeded",
+                    error="PdfReadError" if failed else "", message="EOF marker not found",
+                ))
+                if index % 1000 == 0:
+                    yield Progress(sample_snapshot(5))
+            yield BatchFinished("completed", sample_snapshot(5, finished=True), "/x/report.json", 0)
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            gaps: list[float] = []
+            last = [asyncio.get_running_loop().time()]
+
+            def beat() -> None:
+                now = asyncio.get_running_loop().time()
+                gaps.append(now - last[0])
+                last[0] = now
+
+            app.set_interval(0.02, beat)
+            screen = RunScreen(Flood(), folder="/x", workers=2, max_workers=4)
+            await app.push_screen(screen)
+            await wait_for(pilot, lambda: screen.finished is not None)
+            assert screen.failures == 3_000
+            assert max(gaps) < 0.5
+
+    asyncio.run(scenario())

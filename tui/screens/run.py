@@ -33,7 +33,14 @@ REFRESH_SECONDS = 0.15
 """How often widgets show the latest state: often enough to feel live, rarely
 enough that ten thousand documents a second cost the screen nothing."""
 
+ROWS_PER_REFRESH = 100
+"""Failures added to the error table per refresh: a flood of failures fills it
+over a few refreshes instead of freezing the screen in one."""
+
 FAILURES_SECONDS = 0.1
+
+YIELD_EVERY = 50
+"""Events between two offers of the GIL to the UI thread."""
 """The batch thread sends failures at most this often, in one message."""
 
 
@@ -183,9 +190,11 @@ class RunScreen(Screen[None]):
         failures: list[DocumentRecord] = []
         next_failures = time.monotonic() + FAILURES_SECONDS
         try:
-            for event in batch.run():
+            for count, event in enumerate(batch.run()):
                 if worker.is_cancelled:
                     batch.interrupt()
+                if count % YIELD_EVERY == 0:
+                    time.sleep(0)  # let the UI thread have the GIL when events pour in
                 if isinstance(event, DocumentFinished):
                     if event.record.status == "failed":
                         failures.append(event.record)
@@ -240,8 +249,9 @@ class RunScreen(Screen[None]):
     def refresh_view(self) -> None:
         """Show the latest snapshot and any new failures (called by the timer)."""
         if self._pending_failures:
-            self.query_one("#errors", ErrorTable).add_records(self._pending_failures)
-            self._pending_failures = []
+            batch = self._pending_failures[:ROWS_PER_REFRESH]
+            del self._pending_failures[:ROWS_PER_REFRESH]
+            self.query_one("#errors", ErrorTable).add_records(batch)
             self.query_one("#errors-panel").border_title = f"Errors ({self.failures:,})"
         snapshot = self.snapshot
         if snapshot is None or snapshot is self._shown:
