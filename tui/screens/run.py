@@ -94,7 +94,7 @@ class RunScreen(Screen[None]):
         }
         & #workers-row { height: auto; }
         & #workers-row > Label { padding: 1 1 0 0; color: $text-muted; }
-        & #errors-panel { height: 1fr; }
+        & #errors-panel { height: 1fr; min-height: 7; }
         & #done { height: auto; display: none; }
         & #done Horizontal { height: auto; padding: 0 2; }
         & #done Button { margin-right: 2; }
@@ -147,8 +147,6 @@ class RunScreen(Screen[None]):
                 panel.border_title = "Progress"
                 yield Static(Text("Paused: no new document starts"), id="paused")
                 yield BatchProgress(id="progress")
-            with Vertical(classes="panel", id="throughput-panel") as panel:
-                panel.border_title = "Throughput"
                 yield Throughput(id="throughput")
             with Horizontal(id="workers-row"):
                 yield Label("Workers")

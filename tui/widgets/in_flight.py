@@ -18,7 +18,7 @@ class InFlightTable(DataTable[Text]):
     DEFAULT_CSS = """
     InFlightTable {
         height: auto;
-        max-height: 10;
+        max-height: 9;
     }
     """
 

@@ -35,7 +35,7 @@ class Throughput(Vertical):
     Throughput {
         height: auto;
         & Static { height: 1; }
-        & Sparkline { height: 2; }
+        & Sparkline { height: 1; }
     }
     """
 
