@@ -78,6 +78,8 @@ def inflate(path: Path) -> dict:
     data = path.read_bytes()
     total = 0
     for match in re.finditer(rb"stream\r?\n", data):
-        inflated = zlib.decompressobj().decompress(data[match.end():])
-        total += len(inflated)
+        try:
+            total += len(zlib.decompressobj().decompress(data[match.end():]))
+        except zlib.error:
+            continue  # not a Flate stream
     return {"pid": os.getpid(), "pages": 1, "inflated": total}

@@ -31,6 +31,8 @@ class Unreadable:
 
     relative: str
     message: str
+    error: str = "PermissionError"
+    """The exception's type name, as a document's record gives it."""
 
 
 def is_pdf_name(name: str) -> bool:
@@ -64,7 +66,7 @@ def iter_documents(
                 entries = sorted(scan, key=lambda entry: entry.name)
         except OSError as error:
             if on_unreadable is not None and prefix:
-                on_unreadable(Unreadable(prefix.rstrip("/") + "/", _reason(error)))
+                on_unreadable(Unreadable(prefix.rstrip("/") + "/", *_reason(error)))
             continue
         subfolders: list[tuple[Path, str]] = []
         for entry in entries:
@@ -75,8 +77,11 @@ def iter_documents(
                     continue
                 info = entry.stat(follow_symlinks=True)
             except OSError as error:
-                if is_pdf_name(entry.name) and on_unreadable is not None:
-                    on_unreadable(Unreadable(relative, _reason(error)))
+                if on_unreadable is not None:
+                    if _is_real_dir(entry):
+                        on_unreadable(Unreadable(relative + "/", *_reason(error)))
+                    elif is_pdf_name(entry.name):
+                        on_unreadable(Unreadable(relative, *_reason(error)))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 identity = (info.st_dev, info.st_ino)
@@ -97,5 +102,14 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return (info.st_dev, info.st_ino)
 
 
-def _reason(error: OSError) -> str:
-    return error.strerror or type(error).__name__
+def _reason(error: OSError) -> tuple[str, str]:
+    """The message and the error kind for an entry that could not be looked at."""
+    return error.strerror or type(error).__name__, type(error).__name__
+
+
+def _is_real_dir(entry: os.DirEntry) -> bool:
+    """A folder (not a link to one), known from the listing alone, without a stat."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False

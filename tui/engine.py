@@ -17,6 +17,7 @@ import errno
 import heapq
 import itertools
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -314,7 +315,7 @@ class Batch:
                     continue
                 if _disk_full(record):
                     self._unjournalled.append(_not_processed_like(record))
-                    return "interrupted", f"disk full: {record.message}"
+                    return "interrupted", _disk_full_problem(record)
                 self._record(journal, record)
                 yield DocumentFinished(record)
             try:
@@ -648,7 +649,7 @@ def _not_processed_record(document: Document, attempts: int) -> DocumentRecord:
 
 def _unreadable_record(unreadable: Unreadable) -> DocumentRecord:
     return DocumentRecord(
-        path=unreadable.relative, status="failed", error="PermissionError",
+        path=unreadable.relative, status="failed", error=unreadable.error,
         message=unreadable.message, attempts=1,
     )
 
@@ -671,6 +672,12 @@ def _disk_full(record: DocumentRecord) -> bool:
     return record.status == "failed" and any(
         f"[Errno {number}]" in record.message for number in _DISK_FULL_ERRNOS
     )
+
+
+def _disk_full_problem(record: DocumentRecord) -> str:
+    reason = re.sub(r"^\[Errno \d+\] ", "", record.message)
+    path = record.path.replace("\n", "\\n")
+    return f"disk full: cannot write the output of {path}: {reason}"
 
 
 def _journal_problem(error: OSError) -> str:
