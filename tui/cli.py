@@ -166,7 +166,17 @@ def main(argv: list[str] | None = None) -> int:
         report=options.report,
         timeout=options.timeout,
         processor=options.processor,
+        memory_limit=megabytes(options.memory_limit),
+        retries=options.retries,
+        resume=options.resume,
+        overwrite=options.overwrite,
+        follow_symlinks=options.follow_symlinks,
     )
+
+
+def megabytes(value: int | None) -> int | None:
+    """--memory-limit is in MiB; the engine takes bytes (0 stays 0: no cap)."""
+    return None if value is None else value * 1024 * 1024
 
 
 def _version() -> str:

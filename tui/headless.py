@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from tui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, megabytes
 from tui.engine import Batch, BatchConfig, SetupError, default_workers
 from tui.events import BatchFinished, DocumentFinished, Event, Progress, ProgressSnapshot
 from tui.formatting import short_duration, size
@@ -29,7 +29,7 @@ def config_from_options(options: argparse.Namespace) -> BatchConfig:
         timeout=options.timeout or 120.0,
         processor=options.processor or "text",
         report=options.report,
-        memory_limit=None if options.memory_limit is None else options.memory_limit * 1024 * 1024,
+        memory_limit=megabytes(options.memory_limit),
         retries=options.retries,
         resume=options.resume,
         overwrite=options.overwrite,
