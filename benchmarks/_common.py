@@ -139,6 +139,19 @@ def machine() -> dict:
         "python": platform.python_version(),
         "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip(),
+        "tui_sources": sources_digest(),
+    }
+
+
+def sources_digest() -> dict[str, str]:
+    """Short hashes of the modules that decide the figures: the working tree
+    may differ from HEAD while others edit it."""
+    import hashlib
+
+    return {
+        name: hashlib.sha256((REPO / "tui" / name).read_bytes()).hexdigest()[:12]
+        for name in ("engine.py", "eta.py", "pool.py", "worker.py", "discover.py", "journal.py")
+        if (REPO / "tui" / name).exists()
     }
 
 

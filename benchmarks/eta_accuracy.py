@@ -99,13 +99,15 @@ def errors(updates, final: float) -> dict:
     }
 
 
-def measure(folder: Path, runs: int) -> dict:
+def measure(folder: Path, runs: int, label: str = "") -> dict:
     rows = []
     for run in range(runs):
         row = {}
         tools = (("docpool", docpool_updates), ("tqdm", tqdm_updates))
         for name, collect in (tools if run % 2 == 0 else tools[::-1]):
             updates, final, foreign = collect(folder)
+            trace = WORK / f"eta-trace-{label}-{name}-{run + 1}.json"
+            trace.write_text(json.dumps({"final": final, "updates": updates}))
             row[name] = {**errors(updates, final), "foreign_load": foreign}
         rows.append(row)
         print("  run {}: ".format(run + 1) + "; ".join(
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             facts = ensure_corpus(folder, options.n, largest_first=largest)
             runs = options.runs
         print(f"{corpus}: {facts}", flush=True)
-        results[corpus] = {"corpus": facts, **measure(folder, runs)}
+        results[corpus] = {"corpus": facts, **measure(folder, runs, corpus)}
         s = results[corpus]["median_of_runs"]
         d, t = s["docpool"], s["tqdm"]
         print(f"{corpus}: docpool median {fmt(d['median'], 3)} p90 {fmt(d['p90'], 3)}; "
