@@ -36,6 +36,21 @@ def open_atomically(
         except OSError:
             pass
         raise
+    sync_folder(target.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Fsync a folder, so a file just created or renamed in it survives a power cut."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def write_atomically(target: Path, text: str, errors: str = "surrogateescape") -> None:

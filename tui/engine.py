@@ -753,6 +753,12 @@ def _checked(config: BatchConfig) -> BatchConfig:
                 raise SetupError(
                     f"{output} holds a run of {header.get('folder')!r}, not of {str(folder)!r}"
                 )
+            earlier = header.get("processor")
+            if earlier and earlier != config.processor:
+                raise SetupError(
+                    f"{output} holds a run with processor {earlier!r}, not {config.processor!r}: "
+                    "resume with the same processor or use --overwrite"
+                )
         elif config.overwrite:
             journal_path(output).unlink()
         else:

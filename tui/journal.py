@@ -20,6 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from tui.atomic import sync_folder
 from tui.events import DocumentRecord
 
 JOURNAL_NAME = "docpool-journal.jsonl"
@@ -114,6 +115,7 @@ class Journal:
             if self._size == 0:
                 self._write_line({"docpool_journal": FORMAT_VERSION, **header})
             self.sync()
+            sync_folder(self.path.parent)
         except BaseException:
             self.close_quietly()
             raise
