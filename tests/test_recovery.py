@@ -338,3 +338,27 @@ def test_resume_with_another_processor_is_refused(tmp_path):
     run_batch(BatchConfig(folder, output, workers=1, processor="info"))
     with pytest.raises(SetupError, match="processor 'info', not 'text'"):
         Batch(BatchConfig(folder, output, processor="text", resume=True))
+
+
+def test_a_second_run_on_an_output_in_use_is_refused(tmp_path):
+    """After an ssh reconnect, a user may start again while the first run still goes on."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    many_pdfs(folder, 4)
+    marked = tmp_path / "marks"
+    first = docpool(
+        folder, "-o", output, "-w", 1, "--processor", "faulty:mark",
+        env={MARKS_VARIABLE: str(marked), "DOCPOOL_TEST_SECONDS": "3600"},
+    )
+    try:
+        wait_for(lambda: len(marks(marked)) >= 1, 30, "the first run to start")
+        before = journal_path(output).read_bytes()
+        for option in ("--resume", "--overwrite"):
+            second = docpool(folder, "-o", output, "--processor", "faulty:mark", option)
+            _, err = second.communicate(timeout=60)
+            assert second.returncode == 2
+            assert "in use by another docpool run" in err and err.count("\n") == 1
+        assert journal_path(output).read_bytes() == before
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    assert first.returncode == 130

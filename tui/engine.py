@@ -46,6 +46,7 @@ from tui.journal import (
     JournalError,
     has_header,
     journal_exists,
+    journal_in_use,
     journal_path,
     read_header,
     read_records_at,
@@ -742,6 +743,8 @@ def _checked(config: BatchConfig) -> BatchConfig:
     except OSError as error:
         raise SetupError(f"cannot write to output folder {output}: {error.strerror or error}") from None
     if journal_exists(output):
+        if journal_in_use(output):
+            raise SetupError(f"{output} is in use by another docpool run that is still going")
         if config.resume and not has_header(output):
             pass  # killed before it recorded anything: start afresh
         elif config.resume:

@@ -6,6 +6,8 @@ loses nothing already recorded) and fsynced about once a second (an fsync per
 document would cost more than a tiny document's processing; `sync_if_due` lets
 the engine sync a quiet journal too, so a power cut loses at most a second).
 
+The running batch holds an exclusive lock on the file (released by the
+kernel however the process ends), so a second run cannot write into it.
 The file only ever holds whole lines: a write that fails half way (the disk
 is full) is cut back to the last whole record, and a line cut short by a crash
 is ignored when the journal is read back and dropped when it is reopened.
@@ -13,6 +15,8 @@ is ignored when the journal is read back and dropped when it is reopened.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -40,6 +44,23 @@ def journal_exists(output: Path) -> bool:
 
 class JournalError(Exception):
     """The journal cannot be used (wrong folder, unreadable...)."""
+
+
+def journal_in_use(output: Path) -> bool:
+    """Whether a live docpool run holds the journal in `output` (a killed one holds nothing)."""
+    try:
+        descriptor = os.open(journal_path(output), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return False
 
 
 def has_header(output: Path) -> bool:
@@ -107,10 +128,11 @@ class Journal:
         self._last_sync = clock()
         self._dirty = False
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-        if not append:
-            flags |= os.O_TRUNC
         self._fd: int | None = os.open(self.path, flags, 0o644)
         try:
+            self._lock()
+            if not append:
+                os.ftruncate(self._fd, 0)
             self._size = self._drop_partial_line() if append else 0
             if self._size == 0:
                 self._write_line({"docpool_journal": FORMAT_VERSION, **header})
@@ -173,6 +195,14 @@ class Journal:
                     pass
             raise
         self._size += len(line)
+
+    def _lock(self) -> None:
+        """Hold the journal for this run: two runs must never write one journal."""
+        assert self._fd is not None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OSError(errno.EBUSY, "in use by another docpool run", str(self.path)) from None
 
     def _drop_partial_line(self) -> int:
         """Cut a line left short by a crash, so it cannot swallow the next record."""
