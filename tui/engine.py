@@ -577,7 +577,7 @@ class Batch:
             nonlocal left
             yield from self._journalled_records()
             for record in not_processed:
-                left += 1
+                left += record.status == "not_processed"
                 yield record
 
         try:
