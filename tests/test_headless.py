@@ -203,3 +203,12 @@ def test_progress_formats_say_unknown_rather_than_wrong():
     known = _snapshot(84, 90.0)
     assert "42/84" in progress_bar(known) and "50.0%" in progress_bar(known)
     assert "eta 1m 30s" in progress_line(known)
+
+
+def test_a_newline_in_a_failed_name_stays_on_one_line(tmp_path):
+    folder = tmp_path / "in"
+    make_broken(folder / "two\nlines.pdf")
+    result = docpool("run", str(folder), "-o", str(tmp_path / "out"), "--progress", "lines")
+    assert result.returncode == 1
+    failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+    assert failed == [failed[0]] and "two\\nlines.pdf" in failed[0]

@@ -38,21 +38,23 @@ def config_from_options(options: argparse.Namespace) -> BatchConfig:
 
 
 def run_headless(options: argparse.Namespace) -> int:
+    stop = _StopOnSignals()
     try:
         batch = Batch(config_from_options(options))
     except SetupError as error:
         print(f"docpool: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    stop.batch = batch
     mode = options.progress
     if mode == "auto":
         mode = "bar" if sys.stderr.isatty() else "lines"
     printer = ProgressPrinter(mode, sys.stderr)
-    _stop_on_signals(batch)
     finished: BatchFinished | None = None
     for event in batch.run():
         printer.show(event)
         if isinstance(event, BatchFinished):
             finished = event
+    stop.ignore_from_now_on()
     assert finished is not None
     _print_summary(finished)
     if finished.status != "completed":
@@ -60,14 +62,40 @@ def run_headless(options: argparse.Namespace) -> int:
     return EXIT_FAILED if finished.snapshot.totals.failed else EXIT_OK
 
 
-def _stop_on_signals(batch: Batch) -> None:
-    """Ctrl+C, SIGTERM and a hang-up all stop the batch; the report is still written."""
+class _StopOnSignals:
+    """Ctrl+C, SIGTERM and a hang-up all stop the batch; the report is still written.
 
-    def stop(signum: int, frame: object) -> None:
-        batch.interrupt()
+    Installed before the batch is built (reading a large journal takes a
+    moment), so a signal then stops the batch as soon as it exists; once the
+    report is written, late signals are ignored so they cannot cut the exit short.
+    """
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self._batch: Batch | None = None
+        self._requested = False
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._stop)
+
+    @property
+    def batch(self) -> Batch | None:
+        return self._batch
+
+    @batch.setter
+    def batch(self, batch: Batch) -> None:
+        self._batch = batch
+        if self._requested:
+            batch.interrupt()
+
+    def ignore_from_now_on(self) -> None:
+        for signum in self.SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+    def _stop(self, signum: int, frame: object) -> None:
+        self._requested = True
+        if self._batch is not None:
+            self._batch.interrupt()
 
 
 def _print_summary(finished: BatchFinished) -> None:
@@ -115,7 +143,9 @@ class ProgressPrinter:
             if self.mode in ("bar", "lines"):
                 record = event.record
                 self._clear_bar()
-                self.stream.write(f"failed: {record.path}: {record.error}: {record.message}\n")
+                self.stream.write(
+                    f"failed: {one_line(record.path)}: {record.error}: {one_line(record.message)}\n"
+                )
         elif isinstance(event, Progress):
             interval = {"bar": BAR_SECONDS, "lines": LINE_SECONDS, "json": JSON_SECONDS}[self.mode]
             if now - self._last < interval:
@@ -201,3 +231,8 @@ def progress_bar(snapshot: ProgressSnapshot, blocks: tuple[str, str] = ("█", "
         f"{bar} {percent} {totals.done}/{total} failed {totals.failed} "
         f"eta {eta} {snapshot.docs_per_second:.1f}/s{paused}"
     )
+
+
+def one_line(text: str) -> str:
+    """A file name may hold a newline; a progress line may not."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
