@@ -75,6 +75,7 @@ def measure(name: str, folder: Path, runs: int, parallel_runs: int, subset: int 
             with ForeignLoad() as load:
                 measure_tool(tool, row, folder, subset)
             foreign.append(load.share)
+            row[f"foreign_{tool}"] = load.share
         row["foreign_load_max"] = max(foreign)
         finish_row(row)
         rows.append(row)
