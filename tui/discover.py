@@ -2,11 +2,14 @@
 
 A generator rather than a list, so a folder of a million PDFs costs the same
 memory as one of a thousand and the first document starts at once. Entries are
-sorted within each folder so two runs see the same order.
+sorted within each folder so two runs see the same order; the sort holds a
+folder's names packed in a few byte strings, not as one object per entry, so a
+flat folder of a hundred thousand PDFs does not cost a hundred thousand objects.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -39,11 +42,17 @@ def is_pdf_name(name: str) -> bool:
     return name.lower().endswith(".pdf")
 
 
+SORT_RUN = 4096
+"""Names sorted together before being packed; runs are merged lazily."""
+
+
 def iter_documents(
     folder: Path,
     exclude: Path | None = None,
     follow_symlinks: bool = False,
     on_unreadable: Callable[[Unreadable], None] | None = None,
+    ordered: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> Iterator[Document]:
     """Yield every `*.pdf` (any case) under `folder`, depth first, sorted by name.
 
@@ -51,6 +60,8 @@ def iter_documents(
     the input). Symlinks are not followed unless asked; when they are, each
     directory is entered once, so a symlink loop ends. A file or folder that
     cannot be read is passed to `on_unreadable` rather than stopping the walk.
+    `ordered=False` skips the sort, for a caller that only counts; `stop`
+    ends the walk as soon as it returns true, even in a folder with no PDFs.
     """
     root = Path(folder)
     excluded = _identity(exclude) if exclude is not None else None
@@ -58,29 +69,32 @@ def iter_documents(
     root_id = _identity(root)
     if root_id is not None:
         seen_dirs.add(root_id)
-    stack: list[tuple[Path, str]] = [(root, "")]
+    stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         directory, prefix = stack.pop()
         try:
-            with os.scandir(directory) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+            entries = _sorted_entries(directory) if ordered else _entries(directory)
         except OSError as error:
             if on_unreadable is not None and prefix:
                 on_unreadable(Unreadable(prefix.rstrip("/") + "/", *_reason(error)))
             continue
-        subfolders: list[tuple[Path, str]] = []
-        for entry in entries:
-            relative = prefix + entry.name
+        subfolders: list[tuple[str, str]] = []
+        for name, listed_as_dir in entries:
+            if stop is not None and stop():
+                return
+            path = os.path.join(directory, name)
+            relative = prefix + name
             try:
-                is_link = entry.is_symlink()
-                if is_link and not follow_symlinks:
-                    continue
-                info = entry.stat(follow_symlinks=True)
+                info = os.stat(path, follow_symlinks=False)
+                if stat.S_ISLNK(info.st_mode):
+                    if not follow_symlinks:
+                        continue
+                    info = os.stat(path)
             except OSError as error:
                 if on_unreadable is not None:
-                    if _is_real_dir(entry):
+                    if listed_as_dir:
                         on_unreadable(Unreadable(relative + "/", *_reason(error)))
-                    elif is_pdf_name(entry.name):
+                    elif is_pdf_name(name):
                         on_unreadable(Unreadable(relative, *_reason(error)))
                 continue
             if stat.S_ISDIR(info.st_mode):
@@ -88,10 +102,59 @@ def iter_documents(
                 if identity in seen_dirs or identity == excluded:
                     continue
                 seen_dirs.add(identity)
-                subfolders.append((Path(entry.path), relative + "/"))
-            elif stat.S_ISREG(info.st_mode) and is_pdf_name(entry.name):
-                yield Document(Path(entry.path), relative, info.st_size, info.st_mtime)
+                subfolders.append((path, relative + "/"))
+            elif stat.S_ISREG(info.st_mode) and is_pdf_name(name):
+                yield Document(Path(path), relative, info.st_size, info.st_mtime)
         stack.extend(reversed(subfolders))
+
+
+def _entries(directory: str) -> Iterator[tuple[str, bool]]:
+    """(name, listed as a folder) for each entry, in the order the file system gives.
+
+    The folder is opened here, not on first use, so an unreadable one
+    raises where the caller catches it.
+    """
+    scan = os.scandir(directory)
+
+    def entries() -> Iterator[tuple[str, bool]]:
+        with scan:
+            for entry in scan:
+                yield entry.name, _is_real_dir(entry)
+
+    return entries()
+
+
+def _sorted_entries(directory: str) -> Iterator[tuple[str, bool]]:
+    """`_entries` sorted by name (bytewise), holding the names packed.
+
+    Each run of SORT_RUN names is sorted and joined into one byte string;
+    the runs are merged as they are read. A folder's kind rides behind its
+    name after a \x01, which sorts before any character a name holds in
+    practice, so the order is the names' own.
+    """
+    runs: list[bytes] = []
+    run: list[bytes] = []
+    with os.scandir(os.fsencode(directory)) as scan:
+        for entry in scan:
+            run.append(entry.name + (b"\x01d" if _is_real_dir(entry) else b"\x01f"))
+            if len(run) == SORT_RUN:
+                runs.append(b"\0".join(sorted(run)))
+                run = []
+    if run:
+        runs.append(b"\0".join(sorted(run)))
+    merged = heapq.merge(*(_unpack(packed) for packed in runs))
+    return ((os.fsdecode(item[:-2]), item.endswith(b"d")) for item in merged)
+
+
+def _unpack(packed: bytes) -> Iterator[bytes]:
+    start = 0
+    while True:
+        end = packed.find(b"\0", start)
+        if end < 0:
+            yield packed[start:]
+            return
+        yield packed[start:end]
+        start = end + 1
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -453,12 +453,13 @@ class Batch:
             self.config.folder,
             exclude=self.config.output,
             follow_symlinks=self.config.follow_symlinks,
+            ordered=False,
+            stop=self._count_stop.is_set,
         ):
-            if self._count_stop.is_set():
-                return
             count += 1
             total += document.bytes
-        self._discovered, self._discovered_bytes = count, total
+        if not self._count_stop.is_set():
+            self._discovered, self._discovered_bytes = count, total
 
     # Snapshots.
 

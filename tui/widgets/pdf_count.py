@@ -65,9 +65,9 @@ class PdfCount(Static):
         worker = get_current_worker()
         documents = size = 0
         next_report = time.monotonic() + REPORT_SECONDS
-        for document in iter_documents(folder):
-            if worker.is_cancelled:
-                return
+        for document in iter_documents(
+            folder, ordered=False, stop=lambda: worker.is_cancelled
+        ):
             documents += 1
             size += document.bytes
             if time.monotonic() >= next_report:
