@@ -56,6 +56,7 @@ from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
 from tui.report import RunFacts, write_report
 from tui.worker import Outcome, Task, WorkerSettings
 
+LOOKAHEAD_DOCUMENTS = 256
 RETRYABLE_ERRORS = frozenset({"timeout", "crashed", "memory"})
 SNAPSHOT_SECONDS = 0.2
 POLL_SECONDS = 0.1
@@ -424,7 +425,9 @@ class Batch:
             yield self._unreadable.popleft()
 
     def _window_size(self) -> int:
-        return max(16, 4 * self._workers)
+        """Wide enough that a big file found late still starts early (a short
+        tail), small enough to cost the controller nothing at any folder size."""
+        return max(LOOKAHEAD_DOCUMENTS, 32 * self._workers)
 
     def _next_document(self) -> tuple[Document, int] | None:
         if self._retry:
