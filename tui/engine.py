@@ -51,7 +51,7 @@ from tui.journal import (
     read_header,
     read_records_at,
 )
-from tui.pool import Executor, ProcessPool
+from tui.pool import Executor, ProcessPool, Started
 from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
 from tui.report import RunFacts, write_report
 from tui.worker import Outcome, Task, WorkerSettings
@@ -125,7 +125,8 @@ ExecutorFactory = Callable[[WorkerSettings, int], Executor]
 class _Running:
     document: Document
     attempt: int
-    started: float
+    started: float | None
+    """Clock time the attempt started; None while queued behind another task."""
 
 
 @dataclass
@@ -276,6 +277,7 @@ class Batch:
 
     def _loop(self, pool: Executor, journal: Journal) -> Iterator[Event]:
         next_snapshot = self._clock()
+        held = False
         ids = itertools.count(1)
         while True:
             if self._stop is not None:
@@ -285,6 +287,9 @@ class Batch:
                 self._requested_workers = None
                 pool.resize(self._workers)
                 self._eta.set_workers(self._workers, self._clock())
+            if self._paused != held:
+                held = self._paused
+                pool.hold(held)
             if not self._paused:
                 while pool.idle_slots() > 0:
                     picked = self._next_document()
@@ -292,12 +297,10 @@ class Batch:
                         break
                     document, attempt = picked
                     task_id = next(ids)
-                    started = self._clock()
-                    pool.submit(Task(task_id, str(document.path)))
-                    self._running[task_id] = _Running(document, attempt, started)
-                    yield DocumentStarted(
-                        InFlight(document.relative, document.bytes, started, attempt)
-                    )
+                    run = _Running(document, attempt, None)
+                    self._running[task_id] = run
+                    if pool.submit(Task(task_id, str(document.path))):
+                        yield self._start(run)
             for unreadable in self._drain_unreadable():
                 record = _unreadable_record(unreadable)
                 self._reprocessed.add(record.path)
@@ -306,10 +309,14 @@ class Batch:
             if not self._running and self._exhausted and not self._retry and not self._window:
                 return "completed", ""
             wait = POLL_SECONDS
-            if self._running:
-                earliest = min(run.started for run in self._running.values())
-                wait = max(0.0, min(wait, earliest + self.config.timeout - self._clock()))
+            started = [run.started for run in self._in_flight()]
+            if started:
+                wait = max(0.0, min(wait, min(started) + self.config.timeout - self._clock()))
             for outcome in pool.wait(wait):
+                if isinstance(outcome, Started):
+                    if outcome.task_id in self._running:
+                        yield self._start(self._running[outcome.task_id])
+                    continue
                 if self._stop is not None and outcome.error == "crashed":
                     continue  # killed by the same signal as the controller: not its fault
                 record = self._settle(outcome)
@@ -328,7 +335,7 @@ class Batch:
             for task_id, run in list(self._running.items()):
                 if self._stop is not None:
                     break
-                if now - run.started > self.config.timeout:
+                if run.started is not None and now - run.started > self.config.timeout:
                     pool.kill(task_id)
                     outcome = Outcome(
                         task_id, False, {}, "timeout",
@@ -343,13 +350,22 @@ class Batch:
                 next_snapshot = now + SNAPSHOT_SECONDS
                 yield Progress(self._snapshot(now))
 
+    def _start(self, run: _Running) -> DocumentStarted:
+        run.started = self._clock()
+        document = run.document
+        return DocumentStarted(InFlight(document.relative, document.bytes, run.started, run.attempt))
+
+    def _in_flight(self) -> list[_Running]:
+        """Documents a worker is processing now (not those queued behind them)."""
+        return [run for run in self._running.values() if run.started is not None]
+
     def _settle(self, outcome: Outcome) -> DocumentRecord | None:
         """Turn an outcome into a record, or queue a retry and return None."""
         run = self._running.pop(outcome.task_id, None)
         if run is None:
             return None
         document = run.document
-        seconds = outcome.seconds or (self._clock() - run.started)
+        seconds = outcome.seconds or (self._clock() - (run.started or self._clock()))
         self._eta.document_finished(document.bytes, seconds, self._clock())
         if not outcome.ok and outcome.error in RETRYABLE_ERRORS and run.attempt <= self.config.retries:
             self._retry.append((document, run.attempt + 1))
@@ -471,7 +487,7 @@ class Batch:
         elapsed = now - self._started
         in_flight = tuple(
             InFlight(run.document.relative, run.document.bytes, run.started, run.attempt)
-            for run in self._running.values()
+            for run in self._in_flight()
         )
         self._rates.append((now, counts.processed, counts.processed_pages, counts.processed_bytes))
         while len(self._rates) > 2 and now - self._rates[1][0] >= RATE_WINDOW_SECONDS:
@@ -524,7 +540,7 @@ class Batch:
         if discovered is None or discovered_bytes is None:
             return None
         counts = self._counts
-        running = list(self._running.values())
+        running = self._in_flight()
         remaining_docs = discovered - (counts.succeeded + counts.failed + counts.skipped) - len(running)
         remaining_bytes = discovered_bytes - counts.bytes_done - sum(r.document.bytes for r in running)
         return self._eta.estimate(

@@ -20,7 +20,7 @@ import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,11 @@ def read_records_at(output: Path) -> Iterator[tuple[int, DocumentRecord]]:
                 continue
 
 
+RECORD_FIELDS = fields(DocumentRecord)
+"""A shallow copy per record: `asdict` deep-copies the processor's data,
+which cost 1.7 s of controller CPU per 5,000 documents in the benchmark."""
+
+
 class Journal:
     """Appends records to the journal; the one writer of a batch.
 
@@ -148,7 +153,7 @@ class Journal:
         return self._size
 
     def append(self, record: DocumentRecord) -> None:
-        self._write_line(asdict(record))
+        self._write_line({f.name: getattr(record, f.name) for f in RECORD_FIELDS})
         self._dirty = True
         self.sync_if_due()
 

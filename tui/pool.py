@@ -6,10 +6,16 @@ timed-out future keeps running, and its size is fixed. Why not pebble: it does
 kill timed-out tasks and confine crashes, but its size is fixed too, it queues
 tasks ahead of idle workers so the engine cannot tell when a document really
 started (which the timeout and the ETA need), and a resize would mean a second
-pool. So each worker here is a process with its own pipe that holds at most one
-task: a task's start is known exactly, killing it kills only its process, a
-death is seen on the process sentinel and reported as that task's outcome,
-and resizing is starting or retiring processes.
+pool. So each worker here is a process with its own pipe: killing a task kills
+only its process, a death is seen on the process sentinel and reported as that
+task's outcome, and resizing is starting or retiring processes.
+
+Each worker's pipe holds its next task as well as the running one, so it never
+waits for the controller between two documents (the benchmark showed a 12%
+idle gap on small documents without this). The next task starts the moment the
+previous outcome is sent, so the pool knows its start time when that outcome
+arrives and reports it as `Started`; a task queued behind one that is killed
+or crashes is handed to another worker, never blamed.
 
 The engine depends only on the `Executor` protocol, so another backend (a Dask
 cluster, say) can stand in.
@@ -29,22 +35,35 @@ from typing import Any, Protocol
 from tui.worker import Outcome, Task, WorkerSettings, worker_main
 
 JOIN_SECONDS = 2.0
+TASKS_PER_WORKER = 2
+"""The running task and the one queued behind it."""
+
+
+@dataclass(frozen=True)
+class Started:
+    """A task that was queued behind another has started now."""
+
+    task_id: int
 
 
 class Executor(Protocol):
     """What the engine needs from a pool: start, wait for, and kill tasks."""
 
     def idle_slots(self) -> int:
-        """How many more tasks may start now."""
+        """How many more tasks may be submitted now."""
 
-    def submit(self, task: Task) -> None:
-        """Start `task` on an idle worker. Only call when `idle_slots() > 0`."""
+    def submit(self, task: Task) -> bool:
+        """Hand `task` to a worker; True if it started at once, False if it is
+        queued (a `Started` notice follows). Only call when `idle_slots() > 0`."""
 
-    def wait(self, timeout: float) -> list[Outcome]:
-        """Outcomes of tasks that ended within `timeout` seconds (maybe none)."""
+    def wait(self, timeout: float) -> list[Outcome | Started]:
+        """Tasks that ended or started within `timeout` seconds (maybe none)."""
 
     def kill(self, task_id: int) -> None:
         """Stop a running task now; no outcome will be reported for it."""
+
+    def hold(self, held: bool) -> None:
+        """While held, no task starts, not even one already handed to a worker."""
 
     def resize(self, workers: int) -> None:
         """Run at most `workers` tasks at once from now on."""
@@ -108,75 +127,97 @@ def _context() -> multiprocessing.context.BaseContext:
 class _Worker:
     process: Any
     connection: Any
-    task: Task | None = None
+    tasks: list[Task] = field(default_factory=list)
+    """The running task first, then the one queued behind it."""
     retiring: bool = False
+    held_head: bool = False
+    """Its first task came up while the pool was held, so it has not started."""
 
 
 @dataclass
 class ProcessPool:
-    """Worker processes, each running one task at a time. Not thread-safe:
-    the engine drives it from one thread."""
+    """Worker processes, each running one task at a time with one queued.
+    Not thread-safe: the engine drives it from one thread."""
 
     settings: WorkerSettings
     workers: int
     _workers: list[_Worker] = field(default_factory=list)
     _context: Any = None
+    _notices: list[Started] = field(default_factory=list)
+    _hold: Any = None
 
     def __post_init__(self) -> None:
         self._context = _context()
         if self._context.get_start_method() == "forkserver":
             _start_helpers()
+        self._hold = self._context.RawValue("b", 0)
         self.workers = max(1, self.workers)
         for _ in range(self.workers):
             self._workers.append(self._start_worker())
 
     def idle_slots(self) -> int:
-        return max(0, self.workers - self._busy_count())
+        return sum(TASKS_PER_WORKER - len(w.tasks) for w in self._active())
 
-    def submit(self, task: Task) -> None:
-        worker = next(
-            (w for w in self._workers if w.task is None and not w.retiring), None
-        )
-        if worker is None:
-            worker = self._start_worker()
-            self._workers.append(worker)
-        worker.task = task
+    def submit(self, task: Task) -> bool:
+        candidates = self._active()
+        if not candidates:
+            candidates = [self._start_worker()]
+            self._workers.append(candidates[0])
+        worker = min(candidates, key=lambda w: len(w.tasks))
+        worker.tasks.append(task)
         try:
             worker.connection.send(task)
         except (OSError, ValueError):
             pass  # the sentinel reports the death as this task's outcome
+        if len(worker.tasks) == 1 and self._hold.value:
+            worker.held_head = True
+            return False
+        return len(worker.tasks) == 1
 
-    def wait(self, timeout: float) -> list[Outcome]:
-        busy = [w for w in self._workers if w.task is not None]
+    def wait(self, timeout: float) -> list[Outcome | Started]:
+        events: list[Outcome | Started] = list(self._notices)
+        self._notices.clear()
+        busy = [w for w in self._workers if w.tasks]
         if not busy:
-            return []
+            return events
         waitables: list[Any] = [w.connection for w in busy]
         waitables += [w.process.sentinel for w in busy]
-        ready = set(multiprocessing.connection.wait(waitables, timeout))
-        outcomes: list[Outcome] = []
+        ready = set(multiprocessing.connection.wait(waitables, 0 if events else timeout))
         for worker in busy:
             if worker.connection in ready or worker.process.sentinel in ready:
-                outcomes.append(self._collect(worker))
-        return outcomes
+                events += self._collect(worker)
+        events += self._notices
+        self._notices.clear()
+        return events
 
     def kill(self, task_id: int) -> None:
         for worker in self._workers:
-            if worker.task is not None and worker.task.task_id == task_id:
+            if worker.tasks and worker.tasks[0].task_id == task_id:
                 self._stop(worker, force=True)
                 self._workers.remove(worker)
                 self._top_up()
+                self._hand_over(worker.tasks[1:])
                 return
+
+    def hold(self, held: bool) -> None:
+        self._hold.value = 1 if held else 0
+        if held:
+            return
+        for worker in self._workers:
+            if worker.held_head and worker.tasks:
+                self._notices.append(Started(worker.tasks[0].task_id))
+            worker.held_head = False
 
     def resize(self, workers: int) -> None:
         self.workers = max(1, workers)
-        spare = len(self._workers) - self.workers
-        for worker in [w for w in self._workers if w.task is None][: max(0, spare)]:
-            self._stop(worker, force=False)
-            self._workers.remove(worker)
-        busy_over = len(self._workers) - self.workers
         for worker in self._workers:
             worker.retiring = False
-        for worker in [w for w in self._workers if w.task is not None][: max(0, busy_over)]:
+        spare = len(self._workers) - self.workers
+        for worker in [w for w in self._workers if not w.tasks][: max(0, spare)]:
+            self._stop(worker, force=False)
+            self._workers.remove(worker)
+        over = len(self._workers) - self.workers
+        for worker in sorted(self._workers, key=lambda w: len(w.tasks))[: max(0, over)]:
             worker.retiring = True
         self._top_up()
 
@@ -185,40 +226,54 @@ class ProcessPool:
 
     def shutdown(self) -> None:
         for worker in self._workers:
-            self._stop(worker, force=worker.task is not None)
+            self._stop(worker, force=bool(worker.tasks))
         self._workers.clear()
 
-    def _collect(self, worker: _Worker) -> Outcome:
-        task = worker.task
-        assert task is not None
-        worker.task = None
-        outcome: Outcome | None = None
-        try:
-            if worker.connection.poll():
+    def _active(self) -> list[_Worker]:
+        return [w for w in self._workers if not w.retiring]
+
+    def _collect(self, worker: _Worker) -> list[Outcome | Started]:
+        """Every outcome the worker has sent, or its death as the running task's."""
+        events: list[Outcome | Started] = []
+        while worker.tasks:
+            try:
+                if not worker.connection.poll():
+                    break
                 outcome = worker.connection.recv()
-        except (EOFError, OSError):
-            outcome = None
-        if outcome is None:
-            outcome = _death_outcome(task, worker.process)
+            except (EOFError, OSError):
+                break
+            worker.tasks.pop(0)
+            events.append(outcome)
+            if worker.tasks:
+                if self._hold.value:
+                    worker.held_head = True
+                else:
+                    events.append(Started(worker.tasks[0].task_id))
+        if worker.tasks and not worker.process.is_alive():
+            events.append(_death_outcome(worker.tasks[0], worker.process))
             self._stop(worker, force=True)
             self._workers.remove(worker)
             self._top_up()
-        elif worker.retiring:
+            self._hand_over(worker.tasks[1:])
+        elif worker.retiring and not worker.tasks:
             self._stop(worker, force=False)
             self._workers.remove(worker)
-        return outcome
+        return events
 
-    def _busy_count(self) -> int:
-        return sum(1 for w in self._workers if w.task is not None)
+    def _hand_over(self, orphans: list[Task]) -> None:
+        """Queued tasks of a worker that is gone go to another; none is lost."""
+        for task in orphans:
+            if self.submit(task):
+                self._notices.append(Started(task.task_id))
 
     def _top_up(self) -> None:
-        while len(self._workers) < self.workers:
+        while len(self._active()) < self.workers:
             self._workers.append(self._start_worker())
 
     def _start_worker(self) -> _Worker:
         ours, theirs = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=worker_main, args=(theirs, self.settings), daemon=True,
+            target=worker_main, args=(theirs, self.settings, self._hold), daemon=True,
             name="docpool-worker",
         )
         process.start()

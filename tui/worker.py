@@ -56,8 +56,15 @@ class Outcome:
     seconds: float = 0.0
 
 
-def worker_main(connection: Any, settings: WorkerSettings) -> None:
-    """Serve tasks from `connection` until told to stop or the controller is gone."""
+HOLD_POLL_SECONDS = 0.05
+
+
+def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> None:
+    """Serve tasks from `connection` until told to stop or the controller is gone.
+
+    `hold` is a shared flag the controller raises to pause the batch: a task
+    already queued in the pipe then waits instead of starting.
+    """
     _silence_output()
     _ignore_terminal_signals()
     _watch_controller(settings.controller_pid)
@@ -77,6 +84,8 @@ def worker_main(connection: Any, settings: WorkerSettings) -> None:
             return
         if task is None:
             return
+        while hold is not None and hold.value:
+            time.sleep(HOLD_POLL_SECONDS)
         if processor is None:
             outcome = Outcome(task.task_id, False, {}, "ProcessorNotFound", setup_error)
         else:
