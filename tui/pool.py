@@ -3,10 +3,10 @@
 Why not `concurrent.futures.ProcessPoolExecutor`: one dead worker breaks the
 whole pool (every pending future fails with BrokenProcessPool), a cancelled or
 timed-out future keeps running, and its size is fixed. Why not pebble: it does
-kill timed-out tasks and confine crashes, but its size is fixed too, it queues
-tasks ahead of idle workers so the engine cannot tell when a document really
-started (which the timeout and the ETA need), and a resize would mean a second
-pool. So each worker here is a process with its own pipe: killing a task kills
+kill timed-out tasks and confine crashes, but its size is fixed too, its tasks
+wait in one shared queue so the engine cannot tell which worker took a document
+or when it really started (the timeout, the in-flight list and the ETA need
+that), and a resize would mean a second pool. So each worker here is a process with its own pipe: killing a task kills
 only its process, a death is seen on the process sentinel and reported as that
 task's outcome, and resizing is starting or retiring processes.
 
