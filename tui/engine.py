@@ -54,7 +54,7 @@ from tui.journal import (
 from tui.pool import Executor, ProcessPool, Started
 from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
 from tui.report import RunFacts, write_report
-from tui.worker import Outcome, Task, WorkerSettings
+from tui.worker import Outcome, PageProgress, Task, WorkerSettings
 
 LOOKAHEAD_DOCUMENTS = 256
 RETRYABLE_ERRORS = frozenset({"timeout", "crashed", "memory"})
@@ -127,6 +127,8 @@ class _Running:
     attempt: int
     started: float | None
     """Clock time the attempt started; None while queued behind another task."""
+    fraction: float | None = None
+    """Share of its pages done, when the processor says."""
 
 
 @dataclass
@@ -316,6 +318,10 @@ class Batch:
                 if isinstance(outcome, Started):
                     if outcome.task_id in self._running:
                         yield self._start(self._running[outcome.task_id])
+                    continue
+                if isinstance(outcome, PageProgress):
+                    if outcome.task_id in self._running and outcome.total > 0:
+                        self._running[outcome.task_id].fraction = outcome.done / outcome.total
                     continue
                 if self._stop is not None and outcome.error == "crashed":
                     continue  # killed by the same signal as the controller: not its fault
@@ -547,7 +553,7 @@ class Batch:
             now,
             max(0, remaining_docs),
             max(0, remaining_bytes),
-            [(run.document.bytes, run.started) for run in running],
+            [(run.document.bytes, run.started, run.fraction) for run in running],
         )
 
     # The end.

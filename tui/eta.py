@@ -38,6 +38,11 @@ OVERRUN_SHARE = 0.25
 """A document running past its prediction is expected to need this share of
 its elapsed time again: the longer it has run, the longer it is likely to run."""
 
+MIN_PAGE_FRACTION = 0.05
+MIN_PACE_SECONDS = 1.0
+"""A document's own page pace counts once it has done this share of its pages
+and run this long."""
+
 SMOOTHING_SECONDS = 3.0
 """Time constant with which the shown finish time follows the model's."""
 
@@ -184,23 +189,35 @@ class EtaEstimator:
         now: float,
         remaining_docs: int | None,
         remaining_bytes: int | None,
-        in_flight: Sequence[tuple[int, float]],
+        in_flight: Sequence[tuple[int, float] | tuple[int, float, float | None]],
     ) -> float | None:
-        """Seconds until the batch ends, or None while estimating."""
+        """Seconds until the batch ends, or None while estimating.
+
+        `in_flight` holds (bytes, started) per running document, optionally
+        with the share of its pages done as a third item (None if unknown).
+        """
         self._note_time(now)
         if remaining_docs == 0 and not in_flight:
             return 0.0
         if remaining_docs is None or remaining_bytes is None or not self._has_evidence(now):
             return None
-        busy_for = [self.in_flight_left(size, now - started) for size, started in in_flight]
+        busy_for = [
+            self.in_flight_left(running[0], now - running[1], *running[2:]) for running in in_flight
+        ]
         queued = self.model.predict(remaining_bytes, remaining_docs)
         left = makespan(queued, remaining_docs, busy_for, self.workers, self.model.dispersion)
         return self._smoothed_finish(now, now + left, max(busy_for, default=0.0)) - now
 
-    def in_flight_left(self, size: int, elapsed: float) -> float:
+    def in_flight_left(self, size: int, elapsed: float, fraction: float | None = None) -> float:
         """Seconds a running document still needs: its prediction minus what it
-        has run, or, once it overruns, a share of its elapsed time."""
+        has run, or, once it overruns, a share of its elapsed time.
+
+        A document that reports its pages is judged by its own pace instead,
+        once it has run long enough for that pace to mean something: a size
+        cannot tell a slow 117-page scan from a quick 3 MB brochure."""
         elapsed = max(elapsed, 0.0)
+        if fraction is not None and fraction >= MIN_PAGE_FRACTION and elapsed >= MIN_PACE_SECONDS:
+            return elapsed * (1.0 - min(fraction, 1.0)) / fraction
         return max(self.model.predict(size) - elapsed, OVERRUN_SHARE * elapsed)
 
     def _has_evidence(self, now: float) -> bool:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.worker import Outcome, Task, WorkerSettings, worker_main
+from tui.worker import Outcome, PageProgress, Task, WorkerSettings, worker_main
 
 JOIN_SECONDS = 2.0
 TASKS_PER_WORKER = 2
@@ -56,8 +56,8 @@ class Executor(Protocol):
         """Hand `task` to a worker; True if it started at once, False if it is
         queued (a `Started` notice follows). Only call when `idle_slots() > 0`."""
 
-    def wait(self, timeout: float) -> list[Outcome | Started]:
-        """Tasks that ended or started within `timeout` seconds (maybe none)."""
+    def wait(self, timeout: float) -> list[Outcome | Started | PageProgress]:
+        """Tasks that ended, started or made progress within `timeout` seconds."""
 
     def kill(self, task_id: int) -> None:
         """Stop a running task now; no outcome will be reported for it."""
@@ -174,8 +174,8 @@ class ProcessPool:
             return False
         return len(worker.tasks) == 1
 
-    def wait(self, timeout: float) -> list[Outcome | Started]:
-        events: list[Outcome | Started] = list(self._notices)
+    def wait(self, timeout: float) -> list[Outcome | Started | PageProgress]:
+        events: list[Outcome | Started | PageProgress] = list(self._notices)
         self._notices.clear()
         busy = [w for w in self._workers if w.tasks]
         if not busy:
@@ -232,9 +232,9 @@ class ProcessPool:
     def _active(self) -> list[_Worker]:
         return [w for w in self._workers if not w.retiring]
 
-    def _collect(self, worker: _Worker) -> list[Outcome | Started]:
-        """Every outcome the worker has sent, or its death as the running task's."""
-        events: list[Outcome | Started] = []
+    def _collect(self, worker: _Worker) -> list[Outcome | Started | PageProgress]:
+        """Every message the worker has sent, or its death as the running task's."""
+        events: list[Outcome | Started | PageProgress] = []
         while worker.tasks:
             try:
                 if not worker.connection.poll():
@@ -242,6 +242,9 @@ class ProcessPool:
                 outcome = worker.connection.recv()
             except (EOFError, OSError):
                 break
+            if isinstance(outcome, PageProgress):
+                events.append(outcome)
+                continue
             worker.tasks.pop(0)
             events.append(outcome)
             if worker.tasks:

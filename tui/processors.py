@@ -21,6 +21,10 @@ from tui.atomic import write_atomically
 
 Processor = Callable[[Path], dict[str, Any]]
 
+page_progress: Callable[[int, int], None] | None = None
+"""Set by the worker: told (pages done, pages) as the text processor goes, so a
+long document's own pace can show in the ETA."""
+
 BUILTIN_PROCESSORS = ("text", "info")
 MAX_NAME_BYTES = 255
 RESERVED_NAMES = frozenset(
@@ -80,7 +84,8 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
     record = _metadata(reader)
     texts: list[str] = []
     failed_pages = 0
-    for page in reader.pages:
+    pages = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
         try:
             texts.append(page.extract_text() or "")
         except MemoryError:
@@ -88,6 +93,8 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
         except Exception:
             failed_pages += 1
             texts.append("")
+        if page_progress is not None:
+            page_progress(number, pages)
     text = "\f".join(texts)
     target = text_output_path(output, path.relative_to(folder).as_posix())
     write_atomically(target, text, errors="replace")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui import processors
 from tui.processors import EmptyFile, PasswordRequired, ProcessorNotFound, load_processor
 
 CONTROLLER_CHECK_SECONDS = 1.0
@@ -42,6 +43,20 @@ class WorkerSettings:
 class Task:
     task_id: int
     path: str
+
+
+@dataclass(frozen=True)
+class PageProgress:
+    """How far the running task has got through its document's pages."""
+
+    task_id: int
+    done: int
+    total: int
+
+
+PROGRESS_SECONDS = 0.5
+"""At most this often a running task reports its pages: a 1,000-page document
+costs the controller a few messages, a one-page one none."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +104,31 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
         if processor is None:
             outcome = Outcome(task.task_id, False, {}, "ProcessorNotFound", setup_error)
         else:
+            processors.page_progress = progress_reporter(connection, task.task_id)
             outcome = run_task(processor, task)
         try:
             connection.send(outcome)
         except (OSError, ValueError):
             return
+
+
+def progress_reporter(
+    connection: Any, task_id: int, clock: Any = time.monotonic
+) -> Any:
+    """A page-progress callback that sends at most one PageProgress per PROGRESS_SECONDS."""
+    last = clock()
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        now = clock()
+        if now - last >= PROGRESS_SECONDS and done < total:
+            last = now
+            try:
+                connection.send(PageProgress(task_id, done, total))
+            except (OSError, ValueError):
+                pass
+
+    return report
 
 
 def run_task(processor: Any, task: Task) -> Outcome:

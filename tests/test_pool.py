@@ -1,0 +1,44 @@
+"""The pool's messages from a running document, with a real worker process."""
+
+from __future__ import annotations
+
+import os
+
+from pdfs import make_pdf
+from tui.pool import ProcessPool
+from tui.worker import Outcome, PageProgress, Task, WorkerSettings, progress_reporter
+
+
+class Recorder:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+def test_page_progress_is_sent_at_most_every_half_second():
+    times = iter([0.0, 0.1, 0.2, 0.6, 0.7, 1.2, 1.3])
+    connection = Recorder()
+    report = progress_reporter(connection, 7, clock=lambda: next(times))
+    for done in range(1, 7):
+        report(done, 10)
+    assert connection.sent == [PageProgress(7, 3, 10), PageProgress(7, 5, 10)]
+
+
+def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    long_pdf = make_pdf(folder / "long.pdf", pages=900)
+    settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 1)
+    try:
+        assert pool.submit(Task(1, str(long_pdf)))
+        events = []
+        while not any(isinstance(event, Outcome) for event in events):
+            events += pool.wait(1.0)
+    finally:
+        pool.shutdown()
+    progress = [event for event in events if isinstance(event, PageProgress)]
+    assert progress, "a 900-page extraction runs longer than half a second"
+    assert all(event.task_id == 1 and 0 < event.done < event.total == 900 for event in progress)
+    assert isinstance(events[-1], Outcome) and events[-1].ok
