@@ -127,8 +127,9 @@ class _Running:
     attempt: int
     started: float | None
     """Clock time the attempt started; None while queued behind another task."""
-    fraction: float | None = None
-    """Share of its pages done, when the processor says."""
+    left: tuple[float, float] | None = None
+    """(seconds left, clock time) from the document's own page pace, when its
+    processor reports pages."""
 
 
 @dataclass
@@ -320,8 +321,8 @@ class Batch:
                         yield self._start(self._running[outcome.task_id])
                     continue
                 if isinstance(outcome, PageProgress):
-                    if outcome.task_id in self._running and outcome.total > 0:
-                        self._running[outcome.task_id].fraction = outcome.done / outcome.total
+                    if outcome.task_id in self._running:
+                        self._running[outcome.task_id].left = (outcome.seconds_left, self._clock())
                     continue
                 if self._stop is not None and outcome.error == "crashed":
                     continue  # killed by the same signal as the controller: not its fault
@@ -553,7 +554,7 @@ class Batch:
             now,
             max(0, remaining_docs),
             max(0, remaining_bytes),
-            [(run.document.bytes, run.started, run.fraction) for run in running],
+            [(run.document.bytes, run.started, _left(run, now)) for run in running],
         )
 
     # The end.
@@ -662,6 +663,13 @@ class Batch:
         for unreadable in self._drain_unreadable():
             if unreadable.relative.endswith("/") or unreadable.relative not in previous:
                 yield _unreadable_record(unreadable)
+
+
+def _left(run: _Running, now: float) -> float | None:
+    if run.left is None:
+        return None
+    seconds, at = run.left
+    return max(0.0, seconds - (now - at))
 
 
 def _not_processed_record(document: Document, attempts: int) -> DocumentRecord:

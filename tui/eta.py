@@ -38,11 +38,6 @@ OVERRUN_SHARE = 0.25
 """A document running past its prediction is expected to need this share of
 its elapsed time again: the longer it has run, the longer it is likely to run."""
 
-MIN_PAGE_FRACTION = 0.05
-MIN_PACE_SECONDS = 1.0
-"""A document's own page pace counts once it has done this share of its pages
-and run this long."""
-
 SMOOTHING_SECONDS = 3.0
 """Time constant with which the shown finish time follows the model's."""
 
@@ -194,7 +189,7 @@ class EtaEstimator:
         """Seconds until the batch ends, or None while estimating.
 
         `in_flight` holds (bytes, started) per running document, optionally
-        with the share of its pages done as a third item (None if unknown).
+        with the seconds it says it has left as a third item (None if unknown).
         """
         self._note_time(now)
         if remaining_docs == 0 and not in_flight:
@@ -208,16 +203,16 @@ class EtaEstimator:
         left = makespan(queued, remaining_docs, busy_for, self.workers, self.model.dispersion)
         return self._smoothed_finish(now, now + left, max(busy_for, default=0.0)) - now
 
-    def in_flight_left(self, size: int, elapsed: float, fraction: float | None = None) -> float:
+    def in_flight_left(self, size: int, elapsed: float, left: float | None = None) -> float:
         """Seconds a running document still needs: its prediction minus what it
         has run, or, once it overruns, a share of its elapsed time.
 
-        A document that reports its pages is judged by its own pace instead,
-        once it has run long enough for that pace to mean something: a size
-        cannot tell a slow 117-page scan from a quick 3 MB brochure."""
+        A document that reports its own pace (its pages) is taken at its
+        word: a size cannot tell a slow 117-page scan from a quick 3 MB
+        brochure, the pages it has done so far can."""
         elapsed = max(elapsed, 0.0)
-        if fraction is not None and fraction >= MIN_PAGE_FRACTION and elapsed >= MIN_PACE_SECONDS:
-            return elapsed * (1.0 - min(fraction, 1.0)) / fraction
+        if left is not None:
+            return max(left, 0.0)
         return max(self.model.predict(size) - elapsed, OVERRUN_SHARE * elapsed)
 
     def _has_evidence(self, now: float) -> bool:

@@ -52,6 +52,9 @@ class PageProgress:
     task_id: int
     done: int
     total: int
+    seconds_left: float
+    """The pages still to do at the pace since the first page was done: the
+    time to open and parse the file, and the first page, do not skew it."""
 
 
 PROGRESS_SECONDS = 0.5
@@ -117,14 +120,19 @@ def progress_reporter(
 ) -> Any:
     """A page-progress callback that sends at most one PageProgress per PROGRESS_SECONDS."""
     last = clock()
+    first: tuple[float, int] | None = None
 
     def report(done: int, total: int) -> None:
-        nonlocal last
+        nonlocal last, first
         now = clock()
-        if now - last >= PROGRESS_SECONDS and done < total:
+        if first is None:
+            first, last = (now, done), now
+            return
+        if now - last >= PROGRESS_SECONDS and first[1] < done < total and now > first[0]:
             last = now
+            pace = (now - first[0]) / (done - first[1])
             try:
-                connection.send(PageProgress(task_id, done, total))
+                connection.send(PageProgress(task_id, done, total, pace * (total - done)))
             except (OSError, ValueError):
                 pass
 
