@@ -138,7 +138,7 @@ def test_workers_pause_and_cancel_steer_the_running_batch(tmp_path):
             assert app.batch.paused
             await wait_for(pilot, lambda: snapshots[-1].paused and not snapshots[-1].in_flight)
             await pilot.pause(0.3)
-            assert screen.has_class("-paused")
+            assert screen.query_one("#paused").display
             done = snapshots[-1].totals.done
             await pilot.pause(0.5)
             assert snapshots[-1].totals.done == done

@@ -33,13 +33,25 @@ class InFlightTable(DataTable[Text]):
         self.add_column("Attempt", key="attempt")
 
     def show(self, snapshot: ProgressSnapshot) -> None:
-        self.clear()
-        for document in sorted(snapshot.in_flight, key=lambda d: d.started):
+        """Update the rows in place: clearing and refilling the table on every
+        refresh forced a full layout and cost the event loop ~30 ms a frame."""
+        wanted = {
+            f"{document.path}\0{document.started}": document
+            for document in sorted(snapshot.in_flight, key=lambda d: d.started)
+        }
+        for key in [row.value for row in self.rows if row.value not in wanted]:
+            self.remove_row(key)
+        for key, document in wanted.items():
             age = max(0.0, snapshot.now - document.started)
             style = "bold red" if age >= SLOW_SECONDS else ""
+            shown_age = Text(f"{age:,.1f} s", style=style, justify="right")
+            if key in self.rows:
+                self.update_cell(key, "age", shown_age)
+                continue
             self.add_row(
                 Text(document.path, no_wrap=True, overflow="ellipsis"),
                 Text(human.size(document.bytes), justify="right"),
-                Text(f"{age:,.1f} s", style=style, justify="right"),
+                shown_age,
                 Text(str(document.attempt), justify="right"),
+                key=key,
             )
