@@ -31,10 +31,6 @@ def child(tool: str, folder: str, output: str, result: str) -> None:
     import runpy
 
     started = time.perf_counter()
-    if tool == "docpool-lean":
-        import lean_discovery
-
-        lean_discovery.install()
     if tool.startswith("docpool"):
         from tui.cli import main
 
@@ -70,11 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="runs per size (median)")
     parser.add_argument("--tools", default="docpool,seed")
     parser.add_argument("--save", default="memory")
-    parser.add_argument("--probe-lean-discovery", action="store_true",
-                        help="also docpool with benchmarks/lean_discovery.py patched in")
     options = parser.parse_args(argv)
-    if options.probe_lean_discovery:
-        options.tools += ",docpool-lean"
     WORK.mkdir(parents=True, exist_ok=True)
     results: dict = {}
     for tool in options.tools.split(","):
