@@ -42,8 +42,12 @@ class ForeignLoad:
     The machine is shared (other people's test runs). A thread samples every
     process's CPU time once a second; a process is ours if this benchmark is
     among its ancestors. Reported beside each figure so that a noisy run can be
-    recognised; it does not change the figure.
+    recognised; it does not change the figure. `root` names another process
+    whose descendants count as ours (default: this one).
     """
+
+    def __init__(self, root: int | None = None) -> None:
+        self.root = os.getpid() if root is None else root
 
     def __enter__(self) -> "ForeignLoad":
         import threading
@@ -73,9 +77,8 @@ class ForeignLoad:
             self._foreign += max(0.0, cpu - self._seen.get(pid, 0.0))
         self._seen.update(now)
 
-    @staticmethod
-    def _sample() -> dict[int, float]:
-        """CPU seconds of every process not descended from this one (one pass
+    def _sample(self) -> dict[int, float]:
+        """CPU seconds of every process not descended from `root` (one pass
         over /proc with cached fields, so the sampler itself costs little)."""
         import psutil
 
@@ -87,7 +90,7 @@ class ForeignLoad:
                 continue
             parent[process.pid] = info["ppid"]
             cpu[process.pid] = info["cpu_times"].user + info["cpu_times"].system
-        me = os.getpid()
+        me = self.root
         foreign = {}
         for pid, seconds in cpu.items():
             ancestor, hops = pid, 0

@@ -62,36 +62,9 @@ TARGET_MS = 100.0
 # Foreign load, measured from a child process.
 
 
-class ForeignLoadOf(ForeignLoad):
-    """`ForeignLoad` with 'ours' meaning descended from `root`, not from this process."""
-
-    def __init__(self, root: int) -> None:
-        self.root = root
-
-    def _sample(self) -> dict[int, float]:  # type: ignore[override]
-        import psutil
-
-        parent: dict[int, int] = {}
-        cpu: dict[int, float] = {}
-        for process in psutil.process_iter(["ppid", "cpu_times"]):
-            info = process.info
-            if info["cpu_times"] is None:
-                continue
-            parent[process.pid] = info["ppid"]
-            cpu[process.pid] = info["cpu_times"].user + info["cpu_times"].system
-        foreign = {}
-        for pid, seconds in cpu.items():
-            ancestor, hops = pid, 0
-            while ancestor not in (self.root, 0, 1) and hops < 64:
-                ancestor, hops = parent.get(ancestor, 0), hops + 1
-            if ancestor != self.root:
-                foreign[pid] = seconds
-        return foreign
-
-
 def watch_foreign(root: int) -> int:
     """The child's side: sample until stdin closes, then print the share."""
-    with ForeignLoadOf(root) as load:
+    with ForeignLoad(root) as load:
         sys.stdin.read()
     print(json.dumps({"foreign_load": load.share}), flush=True)
     return 0
