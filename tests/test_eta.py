@@ -392,3 +392,20 @@ def test_a_running_document_that_reports_its_pages_is_judged_by_its_own_pace():
     assert by_pace == pytest.approx(12.0)  # what its own page pace says
     assert estimator.estimate(11.0, 0, 0, [(1_000_000, 7.0, 12.0)]) == pytest.approx(12.0, rel=0.05)
     assert estimator.estimate(11.0, 0, 0, [(1_000_000, 7.0, None)]) < 2.0
+
+
+def test_when_a_running_document_sets_the_end_its_news_is_shown_at_once() -> None:
+    """No drift toward a figure the last page report has overtaken."""
+    estimator = EtaEstimator(workers=2)
+    for second in range(1, 11):
+        estimator.document_finished(10_000, 0.1, now=float(second))
+    assert estimator.estimate(11.0, 3, 30_000, [(2_000_000, 5.0, 20.0)]) == pytest.approx(20.0)
+    # Its next report says it is faster than it looked: 16 s left, not 19.5.
+    assert estimator.estimate(11.5, 3, 30_000, [(2_000_000, 5.0, 16.0)]) == pytest.approx(16.0)
+    assert estimator.estimate(12.0, 3, 30_000, [(2_000_000, 5.0, 14.0)]) == pytest.approx(14.0)
+
+
+def test_a_queue_that_outlasts_the_running_documents_is_still_smoothed() -> None:
+    eta = steady_estimator()
+    first = eta.estimate(10.5, 100, 119_500_000, [(1_000, 10.0, 1.0)])
+    assert first is not None and 100.0 < first < 105.0

@@ -41,6 +41,10 @@ its elapsed time again: the longer it has run, the longer it is likely to run.""
 SMOOTHING_SECONDS = 3.0
 """Time constant with which the shown finish time follows the model's."""
 
+TAIL_TOLERANCE = 0.02
+"""The end is taken as set by the longest running document when the estimate
+exceeds that document's time left by no more than this share."""
+
 FAR_OFF = 0.5
 """When the model's finish time is this share of the remaining time away from
 the shown one, the shown one jumps to it instead of drifting."""
@@ -221,9 +225,15 @@ class EtaEstimator:
 
     def _smoothed_finish(self, now: float, target: float, tail: float) -> float:
         """The shown finish time, drifting toward `target` or jumping when far off,
-        and never before the longest running document ends."""
+        and never before the longest running document ends.
+
+        When that document alone sets the end (the queue fits around it), the
+        target is its own news, not the cost model's noise, and is followed
+        at once: a drift would keep an overtaken figure on screen for seconds.
+        """
         finish = self._finish
-        if finish is None or abs(target - finish) > FAR_OFF * (target - now):
+        tail_sets_the_end = target - now <= tail * (1.0 + TAIL_TOLERANCE)
+        if finish is None or tail_sets_the_end or abs(target - finish) > FAR_OFF * (target - now):
             finish = target
         else:
             follow = 1.0 - math.exp(-max(now - self._last_estimate, 0.0) / SMOOTHING_SECONDS)
