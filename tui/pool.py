@@ -23,9 +23,10 @@ cluster, say) can stand in.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
-import multiprocessing.connection
 import os
+import select
 import signal
 import threading
 from collections.abc import Sequence
@@ -123,7 +124,7 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
     process: Any
     connection: Any
@@ -145,8 +146,14 @@ class ProcessPool:
     _context: Any = None
     _notices: list[Started] = field(default_factory=list)
     _hold: Any = None
+    _poller: Any = None
+    """One poll set for every worker's pipe and process sentinel, kept as
+    workers come and go: building a new one per wait cost the controller
+    more CPU per document than anything else it does."""
+    _by_fd: dict[int, _Worker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._poller = select.poll()
         self._context = _context()
         if self._context.get_start_method() == "forkserver":
             _start_helpers()
@@ -177,15 +184,21 @@ class ProcessPool:
     def wait(self, timeout: float) -> list[Outcome | Started | PageProgress]:
         events: list[Outcome | Started | PageProgress] = list(self._notices)
         self._notices.clear()
-        busy = [w for w in self._workers if w.tasks]
-        if not busy:
+        if not any(w.tasks for w in self._workers):
             return events
-        waitables: list[Any] = [w.connection for w in busy]
-        waitables += [w.process.sentinel for w in busy]
-        ready = set(multiprocessing.connection.wait(waitables, 0 if events else timeout))
-        for worker in busy:
-            if worker.connection in ready or worker.process.sentinel in ready:
-                events += self._collect(worker)
+        milliseconds = 0 if events else max(0, math.ceil(timeout * 1000))
+        ready: dict[_Worker, tuple[bool, bool]] = {}
+        for fd, _ in self._poller.poll(milliseconds):
+            worker = self._by_fd.get(fd)
+            if worker is not None:
+                readable, died = ready.get(worker, (False, False))
+                if fd == worker.process.sentinel:
+                    ready[worker] = (readable, True)
+                else:
+                    ready[worker] = (True, died)
+        for worker, (readable, died) in ready.items():
+            if worker in self._workers:
+                events += self._collect(worker, readable, died)
         events += self._notices
         self._notices.clear()
         return events
@@ -232,28 +245,41 @@ class ProcessPool:
     def _active(self) -> list[_Worker]:
         return [w for w in self._workers if not w.retiring]
 
-    def _collect(self, worker: _Worker) -> list[Outcome | Started | PageProgress]:
-        """Every message the worker has sent, or its death as the running task's."""
+    def _collect(
+        self, worker: _Worker, readable: bool, died: bool
+    ) -> list[Outcome | Started | PageProgress]:
+        """The message waiting on the worker's pipe, or its death as the running task's.
+
+        One message per call when `readable`: its pipe polls ready again if it
+        holds more, and asking it first would cost a system call per document.
+        When `died` (its sentinel is ready), everything it sent is read before
+        its death is blamed on the task it was running; an idle worker that
+        died is replaced, blaming nobody."""
         events: list[Outcome | Started | PageProgress] = []
-        while worker.tasks:
-            try:
-                if not worker.connection.poll():
-                    break
-                outcome = worker.connection.recv()
-            except (EOFError, OSError):
-                break
-            if isinstance(outcome, PageProgress):
-                events.append(outcome)
+        messages = []
+        try:
+            if readable:
+                messages.append(worker.connection.recv())
+            while died and worker.connection.poll():
+                messages.append(worker.connection.recv())
+        except (EOFError, OSError):
+            died = True
+        for message in messages:
+            if not worker.tasks:
+                continue
+            if isinstance(message, PageProgress):
+                events.append(message)
                 continue
             worker.tasks.pop(0)
-            events.append(outcome)
+            events.append(message)
             if worker.tasks:
                 if self._hold.value:
                     worker.held_head = True
                 else:
                     events.append(Started(worker.tasks[0].task_id))
-        if worker.tasks and not worker.process.is_alive():
-            events.append(_death_outcome(worker.tasks[0], worker.process))
+        if died and not worker.process.is_alive():
+            if worker.tasks:
+                events.append(_death_outcome(worker.tasks[0], worker.process))
             self._stop(worker, force=True)
             self._workers.remove(worker)
             self._top_up()
@@ -281,10 +307,17 @@ class ProcessPool:
         )
         process.start()
         theirs.close()
-        return _Worker(process, ours)
+        worker = _Worker(process, ours)
+        for fd in (ours.fileno(), process.sentinel):
+            self._poller.register(fd, select.POLLIN)
+            self._by_fd[fd] = worker
+        return worker
 
     def _stop(self, worker: _Worker, force: bool) -> None:
         process = worker.process
+        for fd in (worker.connection.fileno(), process.sentinel):
+            if self._by_fd.pop(fd, None) is not None:
+                self._poller.unregister(fd)
         if force:
             _kill(process)
         else:
