@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 import pytest
 
@@ -48,3 +50,25 @@ def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
     assert progress, "a 900-page extraction runs longer than half a second"
     assert all(event.task_id == 1 and 0 < event.done < event.total == 900 for event in progress)
     assert isinstance(events[-1], Outcome) and events[-1].ok
+
+
+def test_a_worker_that_dies_while_idle_is_replaced_and_blames_no_document(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdfs = [make_pdf(folder / f"{i}.pdf", pages=1) for i in range(2)]
+    settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 2)
+    try:
+        first, second = pool.worker_pids()
+        os.kill(second, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while second in pool.worker_pids() and time.monotonic() < deadline:
+            pool.wait(0.1)
+        assert second not in pool.worker_pids() and len(pool.worker_pids()) == 2
+        for task_id, pdf in enumerate(pdfs, start=1):
+            pool.submit(Task(task_id, str(pdf)))
+        outcomes = []
+        while len(outcomes) < 2 and time.monotonic() < deadline:
+            outcomes += [e for e in pool.wait(0.5) if isinstance(e, Outcome)]
+    finally:
+        pool.shutdown()
+    assert sorted((o.task_id, o.ok) for o in outcomes) == [(1, True), (2, True)]

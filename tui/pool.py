@@ -184,8 +184,6 @@ class ProcessPool:
     def wait(self, timeout: float) -> list[Outcome | Started | PageProgress]:
         events: list[Outcome | Started | PageProgress] = list(self._notices)
         self._notices.clear()
-        if not any(w.tasks for w in self._workers):
-            return events
         milliseconds = 0 if events else max(0, math.ceil(timeout * 1000))
         ready: dict[_Worker, tuple[bool, bool]] = {}
         for fd, _ in self._poller.poll(milliseconds):
