@@ -241,3 +241,48 @@ def test_a_flood_of_events_keeps_the_screen_responsive():
             assert max(gaps) < 0.5
 
     asyncio.run(scenario())
+
+
+def test_the_in_flight_table_follows_documents_without_relayout():
+    """Rows are reused by position: documents come and go, the table shows
+    exactly the running ones, oldest first, and a longer path widens its column."""
+    from dataclasses import replace
+
+    from test_snapshots import sample_snapshot
+
+    from tui.events import InFlight
+    from tui.widgets.in_flight import InFlightTable
+
+    def rows(table: InFlightTable) -> list[tuple[str, str]]:
+        return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[3])) for i in range(table.row_count)]
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = RunScreen(None, folder="/x", workers=4, max_workers=4)
+            await app.push_screen(screen)
+            table = screen.query_one("#in-flight", InFlightTable)
+            base = sample_snapshot()
+            now = base.now
+            table.show(base)
+            await pilot.pause()
+            assert rows(table) == [
+                ("scans/2021/annual-report.pdf", "1"), ("scans/2023/q3 [final].pdf", "1"),
+                ("scans/2023/minutes-0412.pdf", "2"), ("scans/2024/contract.pdf", "1"),
+            ]
+            long_path = "scans/" + "very-long-folder-name/" * 3 + "late.pdf"
+            table.show(replace(base, in_flight=(
+                InFlight(long_path, 10, now - 0.1, 1),
+                InFlight("scans/2023/q3 [final].pdf", 2_300_000, now - 4.1, 1),
+            )))
+            await pilot.pause()
+            assert rows(table) == [("scans/2023/q3 [final].pdf", "1"), (long_path, "1")]
+            assert table.columns[next(iter(table.columns))].content_width >= len(long_path)
+            table.show(replace(base, in_flight=()))
+            await pilot.pause()
+            assert table.row_count == 0
+            table.show(base)
+            await pilot.pause()
+            assert [path for path, _ in rows(table)][0] == "scans/2021/annual-report.pdf"
+
+    asyncio.run(scenario())

@@ -68,5 +68,5 @@ class BatchProgress(Vertical):
         bar = self.query_one("#bar", ProgressBar)
         if totals.discovered is not None:
             bar.update(total=max(totals.discovered, 1), progress=totals.done)
-        self.query_one("#figures", Static).update(describe_progress(snapshot))
-        self.query_one("#times", Static).update(describe_time(snapshot))
+        self.query_one("#figures", Static).update(describe_progress(snapshot), layout=False)
+        self.query_one("#times", Static).update(describe_time(snapshot), layout=False)

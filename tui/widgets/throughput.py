@@ -50,5 +50,5 @@ class Throughput(Vertical):
     def show(self, snapshot: ProgressSnapshot) -> None:
         """Show `snapshot`'s rates and add its docs/s to the history."""
         self.history.append(snapshot.docs_per_second)
-        self.query_one("#rates", Static).update(describe_rates(snapshot))
+        self.query_one("#rates", Static).update(describe_rates(snapshot), layout=False)
         self.query_one("#history", Sparkline).data = list(self.history)
