@@ -187,6 +187,23 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(unprivileged):
         assert "cannot write to output folder" in done.stderr
 
 
+def test_resume_keeps_the_documents_of_a_folder_that_became_unreadable(unprivileged):
+    """A folder docpool cannot look into does not mean its documents were deleted."""
+    folder = unprivileged.base / "in"
+    make_pdf(folder / "ok.pdf")
+    make_pdf(folder / "locked" / "inner.pdf")
+    output = unprivileged.base / "out"
+    done = unprivileged.run(folder, "-o", output, "--processor", "info")
+    assert done.returncode == 0, done.stderr
+    (folder / "locked").chmod(0o000)
+
+    done = unprivileged.run(folder, "-o", output, "--processor", "info", "--resume")
+    assert done.returncode == 1, done.stderr
+    rows = {row["path"]: row["status"] for row in report_rows(output)}
+    assert rows == {"ok.pdf": "succeeded", "locked/": "failed", "locked/inner.pdf": "succeeded"}
+    assert json.loads((output / "report.json").read_text())["removed"] == 0
+
+
 # Symbolic links.
 
 
