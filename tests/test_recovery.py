@@ -457,3 +457,70 @@ def test_a_walk_that_stops_short_counts_nothing_as_removed(tmp_path, monkeypatch
     assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf", "b.pdf", "c.pdf"]
     assert json.loads((output / "report.json").read_text())["removed"] == 0
 
+
+# --overwrite clears the earlier run's text files.
+
+
+def test_overwrite_removes_the_text_files_of_the_earlier_run_and_nothing_else(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    make_pdf(folder / "sub" / "b.pdf")
+    make_pdf(folder / "kept" / "c.pdf")
+    first = docpool(folder, "-o", output)
+    first.communicate(timeout=60)
+    assert first.returncode == 0
+    assert (output / "sub" / "b.pdf.txt").is_file()
+    (folder / "sub" / "b.pdf").unlink()
+    (folder / "kept" / "c.pdf").unlink()
+    (output / "notes.txt").write_text("the user's own")
+    (output / "kept" / "mine.txt").write_text("the user's own")
+
+    over = docpool(folder, "-o", output, "--overwrite")
+    _, err = over.communicate(timeout=60)
+    assert over.returncode == 0, err
+    assert (output / "a.pdf.txt").read_text().startswith("Hello from docpool")
+    assert not (output / "sub").exists(), "emptied by the removal, so removed too"
+    assert not (output / "kept" / "c.pdf.txt").exists()
+    assert (output / "notes.txt").read_text() == "the user's own"
+    assert (output / "kept" / "mine.txt").read_text() == "the user's own"
+    assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf"]
+
+
+def test_overwrite_never_removes_a_file_outside_the_output_folder(tmp_path):
+    folder, output, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    make_pdf(folder / "linked" / "c.pdf")
+    make_pdf(folder / "d.pdf")
+    run_batch(BatchConfig(folder, output, workers=1))
+    (folder / "linked" / "c.pdf").unlink()  # so the new run does not write there itself
+    # The output's subfolder is now a link to a folder outside, holding a file of the same name.
+    elsewhere.mkdir()
+    (output / "linked" / "c.pdf.txt").rename(elsewhere / "c.pdf.txt")
+    (output / "linked").rmdir()
+    (output / "linked").symlink_to(elsewhere, target_is_directory=True)
+    # And records that name files outside, as a damaged or hand-edited journal might.
+    victim = tmp_path / "victim.pdf.txt"
+    victim.write_text("not docpool's")
+    (output / "d.pdf.txt").unlink()
+    (output / "d.pdf.txt").symlink_to(victim)
+    with open(journal_path(output), "a") as journal:
+        for path, text_file in (
+            ("../victim.pdf", str(output / ".." / "victim.pdf.txt")),
+            ("victim.pdf", str(victim)),
+        ):
+            record = {"path": path, "status": "succeeded", "data": {"text_file": text_file}}
+            journal.write(json.dumps(record) + "\n")
+
+    run_batch(BatchConfig(folder, output, workers=1, overwrite=True))
+    assert (elsewhere / "c.pdf.txt").is_file()
+    assert victim.read_text() == "not docpool's"
+    assert sorted(row["path"] for row in report_rows(output)) == ["d.pdf"]
+
+
+def test_overwrite_leaves_the_files_of_another_processor_alone(tmp_path):
+    """Only docpool's text processor is known to write what it names; a user's may name anything."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="faulty:names_a_text_file"))
+    assert (output / "a.pdf.txt").is_file()
+    run_batch(BatchConfig(folder, output, workers=1, processor="info", overwrite=True))
+    assert (output / "a.pdf.txt").read_text() == "written by the processor itself"

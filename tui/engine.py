@@ -18,6 +18,7 @@ import heapq
 import itertools
 import os
 import re
+import stat
 import threading
 import time
 from collections import deque
@@ -52,7 +53,12 @@ from tui.journal import (
     read_records_at,
 )
 from tui.pool import Executor, ProcessPool, Started
-from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
+from tui.processors import (
+    BUILTIN_PROCESSORS,
+    ProcessorNotFound,
+    load_processor,
+    text_output_path,
+)
 from tui.report import RunFacts, write_report
 from tui.worker import Outcome, PageProgress, Task, WorkerSettings
 
@@ -780,6 +786,61 @@ def _previous_run(config: BatchConfig) -> dict[str, _Previous]:
     return previous
 
 
+def _remove_earlier_text(output: Path) -> None:
+    """Remove the text files that the run journalled in `output` wrote, so that
+    the folder holds only what the new run writes.
+
+    Only what docpool itself wrote goes: files the built-in `text` processor
+    names in its records (a processor of the user's may name any file), each
+    only if it is a plain file where that processor puts that document's
+    text, inside `output` once links are resolved. Folders this empties go
+    too. A file that cannot be removed is a SetupError; the journal is then
+    kept, so a later --overwrite still knows the rest.
+    """
+    try:
+        if read_header(output).get("processor") != "text":
+            return
+    except JournalError:
+        return
+    root = output.resolve()
+    try:
+        for _, record in read_records_at(output):
+            named = record.data.get("text_file") if isinstance(record.data, dict) else None
+            if isinstance(named, str) and isinstance(record.path, str):
+                _remove_text_file(root, Path(named), text_output_path(output, record.path))
+    except OSError as error:
+        raise SetupError(f"cannot read the journal: {error.strerror or error}") from None
+
+
+def _remove_text_file(root: Path, named: Path, expected: Path) -> None:
+    target = _without_links(expected)
+    if _without_links(named) != target or not target.is_relative_to(root):
+        return
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return
+        os.unlink(target)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        shown = str(expected).replace("\n", "\\n")
+        raise SetupError(
+            f"cannot remove {shown}, a text file of the earlier run: {error.strerror or error}"
+        ) from None
+    folder = target.parent
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _without_links(path: Path) -> Path:
+    """`path` with every link among its folders resolved (not the file itself, if a link)."""
+    return Path(os.path.realpath(path.parent)) / path.name
+
+
 def _checked(config: BatchConfig) -> BatchConfig:
     """Validate the configuration and prepare the output folder, or raise SetupError."""
     folder = Path(os.path.expanduser(str(config.folder)))
@@ -834,7 +895,13 @@ def _checked(config: BatchConfig) -> BatchConfig:
                     "resume with the same processor or use --overwrite"
                 )
         elif config.overwrite:
-            journal_path(output).unlink()
+            _remove_earlier_text(output)
+            try:
+                journal_path(output).unlink()
+            except OSError as error:
+                raise SetupError(
+                    f"cannot remove the earlier run's journal: {error.strerror or error}"
+                ) from None
         else:
             raise SetupError(
                 f"{output} already holds a docpool run: use --resume to continue it "
