@@ -107,7 +107,7 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true",
         help="start again over an output folder that holds an earlier run: remove its "
-        "journal and the text files it wrote first",
+        "journal and the text files it recorded first",
     )
     parser.add_argument(
         "--follow-symlinks", action="store_true",
