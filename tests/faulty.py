@@ -83,3 +83,14 @@ def inflate(path: Path) -> dict:
         except zlib.error:
             continue  # not a Flate stream
     return {"pid": os.getpid(), "pages": 1, "inflated": total}
+
+
+def names_a_text_file(path: Path) -> dict:
+    """Write a file where the text processor would, and name it as the text processor does.
+
+    The batch folder is `in` and the output `out` beside it (the forkserver
+    keeps the environment it started with, so neither can be passed there).
+    """
+    target = path.parent.parent / "out" / (path.name + ".txt")
+    target.write_text("written by the processor itself")
+    return {"text_file": str(target), "pages": 1}

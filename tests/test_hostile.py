@@ -20,7 +20,7 @@ from pdfs import make_bomb, make_broken, make_encrypted, make_pdf, make_truncate
 from test_recovery import ROOT, TESTS, docpool, journal_lines, many_pdfs, run_batch
 from tui.engine import BatchConfig
 from tui.events import DocumentFinished
-from tui.journal import read_records
+from tui.journal import journal_path, read_records
 from tui.processors import RESERVED_NAMES, text_output_path
 
 MiB = 1024 * 1024
@@ -185,6 +185,39 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(unprivileged):
         assert done.returncode == 2
         assert_one_line_error(done.stderr)
         assert "cannot write to output folder" in done.stderr
+
+
+def test_resume_keeps_the_documents_of_a_folder_that_became_unreadable(unprivileged):
+    """A folder docpool cannot look into does not mean its documents were deleted."""
+    folder = unprivileged.base / "in"
+    make_pdf(folder / "ok.pdf")
+    make_pdf(folder / "locked" / "inner.pdf")
+    output = unprivileged.base / "out"
+    done = unprivileged.run(folder, "-o", output, "--processor", "info")
+    assert done.returncode == 0, done.stderr
+    (folder / "locked").chmod(0o000)
+
+    done = unprivileged.run(folder, "-o", output, "--processor", "info", "--resume")
+    assert done.returncode == 1, done.stderr
+    rows = {row["path"]: row["status"] for row in report_rows(output)}
+    assert rows == {"ok.pdf": "succeeded", "locked/": "failed", "locked/inner.pdf": "succeeded"}
+    assert json.loads((output / "report.json").read_text())["removed"] == 0
+
+
+def test_overwrite_that_cannot_remove_an_earlier_text_file_is_one_line(unprivileged):
+    folder = unprivileged.base / "in"
+    make_pdf(folder / "sub" / "a.pdf")
+    output = unprivileged.base / "out"
+    done = unprivileged.run(folder, "-o", output)
+    assert done.returncode == 0, done.stderr
+    (output / "sub").chmod(0o555)
+    journal = journal_path(output).read_bytes()
+
+    done = unprivileged.run(folder, "-o", output, "--overwrite")
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr)
+    assert "cannot remove" in done.stderr and "sub/a.pdf.txt" in done.stderr
+    assert journal_path(output).read_bytes() == journal, "kept, so --overwrite can try again"
 
 
 # Symbolic links.

@@ -16,6 +16,7 @@ import pytest
 
 from faulty import MARKS_VARIABLE
 from pdfs import make_pdf
+from tui import engine
 from tui.engine import Batch, BatchConfig
 from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentRecord
 from tui.journal import FSYNC_SECONDS, Journal, journal_path, read_records
@@ -364,3 +365,162 @@ def test_a_second_run_on_an_output_in_use_is_refused(tmp_path):
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
     assert first.returncode == 130
+
+
+# A document deleted between runs.
+
+
+def test_resume_leaves_out_a_document_deleted_since_and_says_how_many(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    for name in ("a", "b", "c"):
+        make_pdf(folder / f"{name}.pdf")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nnot a pdf\n")
+    first = docpool(folder, "-o", output)
+    first.communicate(timeout=60)
+    assert first.returncode == 1
+    (folder / "b.pdf").unlink()
+    (folder / "broken.pdf").unlink()
+
+    resumed = docpool(folder, "-o", output, "--resume")
+    out, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 0, err
+    assert "2 removed" in out.splitlines()[0]
+    assert [row["path"] for row in report_rows(output)] == ["a.pdf", "c.pdf"]
+    report = json.loads((output / "report.json").read_text())
+    assert report["removed"] == 2
+    totals = report["totals"]
+    assert (totals["discovered"], totals["succeeded"], totals["failed"]) == (2, 2, 0)
+    assert totals["resumed"] == 2
+    assert report["errors"] == []
+    assert "2 documents recorded by an earlier run are no longer in the folder" in (
+        (output / "report.md").read_text()
+    )
+    # Nothing of the user's or of the earlier run is deleted for it.
+    assert (output / "b.pdf.txt").is_file()
+    assert {record.path for record in read_records(output)} >= {"b.pdf", "broken.pdf"}
+
+
+def test_an_interrupted_resume_keeps_the_documents_it_had_not_reached(tmp_path):
+    """Discovery is lazy: absence means removal only once the whole folder has been walked."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    for name in ("k", "m", "gone"):
+        make_pdf(folder / "z-late" / f"{name}.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="info"))
+    (folder / "z-late" / "gone.pdf").unlink()
+    seed = make_pdf(tmp_path / "seed.pdf").read_bytes()
+    new = [folder / "a-new" / f"{index:03d}.pdf" for index in range(300)]  # more than the look-ahead
+    new[0].parent.mkdir()
+    for path in new:
+        path.write_bytes(seed)
+
+    def cancel_after_one(batch, event):
+        if isinstance(event, DocumentFinished):
+            batch.cancel()
+
+    _, finished = run_batch(
+        BatchConfig(folder, output, workers=1, processor="info", resume=True), cancel_after_one
+    )
+    assert finished.status == "cancelled"
+    assert finished.removed == 1
+    rows = {row["path"]: row["status"] for row in report_rows(output)}
+    assert rows["z-late/k.pdf"] == rows["z-late/m.pdf"] == "succeeded"
+    assert "z-late/gone.pdf" not in rows
+    assert len(rows) == len(new) + 2
+    report = json.loads((output / "report.json").read_text())
+    assert report["removed"] == 1
+    totals = report["totals"]
+    assert totals["discovered"] == len(new) + 2
+    assert totals["resumed"] == 2
+    assert totals["succeeded"] == 2 + totals["processed_this_run"]
+    assert totals["not_processed"] == len(new) - totals["processed_this_run"]
+
+
+def test_a_walk_that_stops_short_counts_nothing_as_removed(tmp_path, monkeypatch):
+    """If discovery cannot finish, an earlier record it did not reach is kept, not dropped."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    for name in ("a", "b", "c"):
+        make_pdf(folder / f"{name}.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="info"))
+    make_pdf(folder / "a.pdf", pages=2)
+    real_walk = engine.iter_documents
+
+    def walk_that_breaks(*arguments, **options):
+        walk = real_walk(*arguments, **options)
+        if options.get("on_unreadable") is not None:  # the engine's own walk, not the count
+            yield next(walk)
+            raise OSError(5, "Input/output error")
+        yield from walk
+
+    monkeypatch.setattr(engine, "iter_documents", walk_that_breaks)
+    _, finished = run_batch(BatchConfig(folder, output, workers=1, processor="info", resume=True))
+    assert finished.removed == 0
+    assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf", "b.pdf", "c.pdf"]
+    assert json.loads((output / "report.json").read_text())["removed"] == 0
+
+
+# --overwrite clears the earlier run's text files.
+
+
+def test_overwrite_removes_the_text_files_of_the_earlier_run_and_nothing_else(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    make_pdf(folder / "sub" / "b.pdf")
+    make_pdf(folder / "kept" / "c.pdf")
+    first = docpool(folder, "-o", output)
+    first.communicate(timeout=60)
+    assert first.returncode == 0
+    assert (output / "sub" / "b.pdf.txt").is_file()
+    (folder / "sub" / "b.pdf").unlink()
+    (folder / "kept" / "c.pdf").unlink()
+    (output / "notes.txt").write_text("the user's own")
+    (output / "kept" / "mine.txt").write_text("the user's own")
+
+    over = docpool(folder, "-o", output, "--overwrite")
+    _, err = over.communicate(timeout=60)
+    assert over.returncode == 0, err
+    assert (output / "a.pdf.txt").read_text().startswith("Hello from docpool")
+    assert not (output / "sub").exists(), "emptied by the removal, so removed too"
+    assert not (output / "kept" / "c.pdf.txt").exists()
+    assert (output / "notes.txt").read_text() == "the user's own"
+    assert (output / "kept" / "mine.txt").read_text() == "the user's own"
+    assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf"]
+
+
+def test_overwrite_never_removes_a_file_outside_the_output_folder(tmp_path):
+    folder, output, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    make_pdf(folder / "linked" / "c.pdf")
+    make_pdf(folder / "d.pdf")
+    run_batch(BatchConfig(folder, output, workers=1))
+    (folder / "linked" / "c.pdf").unlink()  # so the new run does not write there itself
+    # The output's subfolder is now a link to a folder outside, holding a file of the same name.
+    elsewhere.mkdir()
+    (output / "linked" / "c.pdf.txt").rename(elsewhere / "c.pdf.txt")
+    (output / "linked").rmdir()
+    (output / "linked").symlink_to(elsewhere, target_is_directory=True)
+    # And records that name files outside, as a damaged or hand-edited journal might.
+    victim = tmp_path / "victim.pdf.txt"
+    victim.write_text("not docpool's")
+    (output / "d.pdf.txt").unlink()
+    (output / "d.pdf.txt").symlink_to(victim)
+    with open(journal_path(output), "a") as journal:
+        for path, text_file in (
+            ("../victim.pdf", str(output / ".." / "victim.pdf.txt")),
+            ("victim.pdf", str(victim)),
+        ):
+            record = {"path": path, "status": "succeeded", "data": {"text_file": text_file}}
+            journal.write(json.dumps(record) + "\n")
+
+    run_batch(BatchConfig(folder, output, workers=1, overwrite=True))
+    assert (elsewhere / "c.pdf.txt").is_file()
+    assert victim.read_text() == "not docpool's"
+    assert sorted(row["path"] for row in report_rows(output)) == ["d.pdf"]
+
+
+def test_overwrite_leaves_the_files_of_another_processor_alone(tmp_path):
+    """Only docpool's text processor is known to write what it names; a user's may name anything."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="faulty:names_a_text_file"))
+    assert (output / "a.pdf.txt").is_file()
+    run_batch(BatchConfig(folder, output, workers=1, processor="info", overwrite=True))
+    assert (output / "a.pdf.txt").read_text() == "written by the processor itself"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -70,3 +71,30 @@ def test_a_failure_mid_write_keeps_the_previous_report_whole(tmp_path):
     after = {name: (tmp_path / name).read_bytes() for name in before}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
+
+
+def test_documents_gone_since_an_earlier_run_are_counted_beside_the_totals(tmp_path):
+    streamed: list[DocumentRecord] = []
+    asked_after: list[int] = []
+
+    def records():
+        for record in RECORDS:
+            streamed.append(record)
+            yield record
+
+    def facts_once_streamed() -> RunFacts:
+        """The engine learns what is gone only while it streams the records."""
+        asked_after.append(len(streamed))
+        return replace(FACTS, removed=2)
+
+    write_report(tmp_path / "report.json", facts_once_streamed, records())
+    assert asked_after == [len(RECORDS)]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["removed"] == 2
+    assert report["totals"]["discovered"] == len(RECORDS)
+    text = (tmp_path / "report.md").read_text()
+    assert "2 documents recorded by an earlier run are no longer in the folder" in text
+
+    write_report(tmp_path / "report.json", FACTS, iter(RECORDS))
+    assert json.loads((tmp_path / "report.json").read_text())["removed"] == 0
+    assert "no longer in the folder" not in (tmp_path / "report.md").read_text()

@@ -101,11 +101,13 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true",
         help="continue an earlier run in the same output folder: skip documents already "
-        "recorded with the same size and modification time",
+        "recorded with the same size and modification time; documents no longer in the "
+        "folder are left out of the report",
     )
     parser.add_argument(
         "--overwrite", action="store_true",
-        help="start again over an output folder that holds an earlier run",
+        help="start again over an output folder that holds an earlier run: remove its "
+        "journal and the text files it recorded first",
     )
     parser.add_argument(
         "--follow-symlinks", action="store_true",

@@ -18,6 +18,7 @@ import heapq
 import itertools
 import os
 import re
+import stat
 import threading
 import time
 from collections import deque
@@ -52,7 +53,12 @@ from tui.journal import (
     read_records_at,
 )
 from tui.pool import Executor, ProcessPool, Started
-from tui.processors import BUILTIN_PROCESSORS, ProcessorNotFound, load_processor
+from tui.processors import (
+    BUILTIN_PROCESSORS,
+    ProcessorNotFound,
+    load_processor,
+    text_output_path,
+)
 from tui.report import RunFacts, write_report
 from tui.worker import Outcome, PageProgress, Task, WorkerSettings
 
@@ -220,6 +226,11 @@ class Batch:
         self._started_at = self._wall_clock()
         self._reprocessed: set[str] = set()
         self._unjournalled: list[DocumentRecord] = []
+        self._unreadable: deque[Unreadable] = deque()
+        self._found: set[str] = set()
+        self._unlisted: list[str] = []
+        self._walked = False
+        self._removed = 0
         self._documents = self._discover()
         self._window: list[tuple[int, int, Document]] = []
         self._sequence = itertools.count()
@@ -414,21 +425,45 @@ class Batch:
     # Discovery and scheduling.
 
     def _discover(self) -> Iterator[Document]:
-        """Documents to process this run: discovery less what an earlier run did."""
-        self._unreadable: deque[Unreadable] = deque()
+        """Documents to process this run: discovery less what an earlier run did.
+
+        Notes which of the earlier run's documents it finds, so that once the
+        walk is over (and only then) the others are known to be gone.
+        """
         for document in iter_documents(
             self.config.folder,
             exclude=self.config.output,
             follow_symlinks=self.config.follow_symlinks,
-            on_unreadable=self._unreadable.append,
+            on_unreadable=self._note_unreadable,
         ):
             previous = self._previous.get(document.relative)
             if previous is not None:
+                self._found.add(document.relative)
                 if (previous.bytes, previous.mtime) == (document.bytes, document.mtime):
                     self._take_over(previous)
                     continue
                 self._reprocessed.add(document.relative)
             yield document
+        self._walked = True
+
+    def _note_unreadable(self, unreadable: Unreadable) -> None:
+        self._unreadable.append(unreadable)
+        if unreadable.relative.endswith("/"):
+            self._unlisted.append(unreadable.relative)
+        elif unreadable.relative in self._previous:
+            self._found.add(unreadable.relative)
+
+    def _gone(self, path: str) -> bool:
+        """Whether an earlier run's document is no longer in the folder.
+
+        Only a finished walk can tell: a document it has not reached yet is
+        not gone, nor is one inside a folder it could not list.
+        """
+        return (
+            self._walked
+            and path not in self._found
+            and not path.startswith(tuple(self._unlisted))
+        )
 
     def _take_over(self, previous: _Previous) -> None:
         counts = self._counts
@@ -594,7 +629,6 @@ class Batch:
             processed_this_run=self._counts.processed,
             pages_this_run=self._counts.processed_pages,
             bytes_this_run=self._counts.processed_bytes,
-            resumed=self._counts.resumed,
             problem=problem,
         )
         left = 0
@@ -602,25 +636,31 @@ class Batch:
 
         def records() -> Iterator[DocumentRecord]:
             nonlocal left
-            yield from self._journalled_records()
             for record in not_processed:
                 left += record.status == "not_processed"
                 yield record
+            yield from self._journalled_records()
+
+        def facts_after_records() -> RunFacts:
+            """With what the end of the walk taught: documents taken over, documents gone."""
+            return replace(facts, resumed=self._counts.resumed, removed=self._removed)
 
         try:
-            write_report(report_path, facts, records())
+            write_report(report_path, facts_after_records, records())
             written = str(report_path)
         except OSError as error:
             written = ""
             problem = problem or f"cannot write the report {report_path}: {error.strerror or error}"
-        return BatchFinished(status, snapshot, written, left, problem)
+        return BatchFinished(status, snapshot, written, left, problem, removed=self._removed)
 
     def _journalled_records(self) -> Iterator[DocumentRecord]:
         """Each document's latest record: an earlier run's unless redone in this one.
 
         An earlier run's record of an unreadable folder is left out: this run
         either finds the folder unreadable again, and says so, or lists what
-        is in it.
+        is in it. So is one of a document no longer in the folder (counted in
+        `_removed`): the report covers the folder as it is. Runs after
+        `_not_processed`, which finishes the walk that tells what is gone.
         """
         start = self._journal_start
         redone = self._reprocessed
@@ -637,13 +677,17 @@ class Batch:
                     or latest.offset != offset
                 ):
                     continue
+                if self._gone(record.path):
+                    self._removed += 1
+                    continue
             yield record
 
     def _not_processed(self) -> Iterator[DocumentRecord]:
         """Records for everything this run did not finish, found lazily.
 
-        Runs after `_journalled_records`: a document found only now that an
-        earlier run recorded already has its record in the report.
+        The rest of the walk happens here. A document it finds that an earlier
+        run recorded unchanged is taken over, not listed: its record comes
+        from the journal; one that changed since is listed, not processed.
         """
         leftovers: list[tuple[Document, int]] = [
             (run.document, run.attempt - 1) for run in self._running.values()
@@ -658,8 +702,7 @@ class Batch:
             yield _not_processed_record(document, attempts)
         previous = self._previous
         for document in self._documents:
-            if document.relative not in previous:
-                yield _not_processed_record(document, 0)
+            yield _not_processed_record(document, 0)
         for unreadable in self._drain_unreadable():
             if unreadable.relative.endswith("/") or unreadable.relative not in previous:
                 yield _unreadable_record(unreadable)
@@ -743,6 +786,61 @@ def _previous_run(config: BatchConfig) -> dict[str, _Previous]:
     return previous
 
 
+def _remove_earlier_text(output: Path) -> None:
+    """Remove the text files that the run journalled in `output` wrote, so that
+    the folder holds only what the new run writes.
+
+    Only what docpool itself wrote goes: files the built-in `text` processor
+    names in its records (a processor of the user's may name any file), each
+    only if it is a plain file where that processor puts that document's
+    text, inside `output` once links are resolved. Folders this empties go
+    too. A file that cannot be removed is a SetupError; the journal is then
+    kept, so a later --overwrite still knows the rest.
+    """
+    try:
+        if read_header(output).get("processor") != "text":
+            return
+    except JournalError:
+        return
+    root = output.resolve()
+    try:
+        for _, record in read_records_at(output):
+            named = record.data.get("text_file") if isinstance(record.data, dict) else None
+            if isinstance(named, str) and isinstance(record.path, str):
+                _remove_text_file(root, Path(named), text_output_path(output, record.path))
+    except OSError as error:
+        raise SetupError(f"cannot read the journal: {error.strerror or error}") from None
+
+
+def _remove_text_file(root: Path, named: Path, expected: Path) -> None:
+    target = _without_links(expected)
+    if _without_links(named) != target or not target.is_relative_to(root):
+        return
+    try:
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return
+        os.unlink(target)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        shown = str(expected).replace("\n", "\\n")
+        raise SetupError(
+            f"cannot remove {shown}, a text file of the earlier run: {error.strerror or error}"
+        ) from None
+    folder = target.parent
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _without_links(path: Path) -> Path:
+    """`path` with every link among its folders resolved (not the file itself, if a link)."""
+    return Path(os.path.realpath(path.parent)) / path.name
+
+
 def _checked(config: BatchConfig) -> BatchConfig:
     """Validate the configuration and prepare the output folder, or raise SetupError."""
     folder = Path(os.path.expanduser(str(config.folder)))
@@ -797,7 +895,13 @@ def _checked(config: BatchConfig) -> BatchConfig:
                     "resume with the same processor or use --overwrite"
                 )
         elif config.overwrite:
-            journal_path(output).unlink()
+            _remove_earlier_text(output)
+            try:
+                journal_path(output).unlink()
+            except OSError as error:
+                raise SetupError(
+                    f"cannot remove the earlier run's journal: {error.strerror or error}"
+                ) from None
         else:
             raise SetupError(
                 f"{output} already holds a docpool run: use --resume to continue it "

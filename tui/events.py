@@ -114,6 +114,9 @@ class BatchFinished:
     not_processed: int
     problem: str = ""
     """A one-line reason when the batch stopped on its own (disk full...)."""
+    removed: int = 0
+    """Documents an earlier run recorded that are no longer in the folder,
+    left out of the report (resume only)."""
 
 
 Event = BatchStarted | DocumentStarted | DocumentFinished | Progress | BatchFinished

@@ -104,6 +104,8 @@ def _print_summary(finished: BatchFinished) -> None:
         f"{finished.status}: {totals.succeeded} succeeded, {totals.failed} failed, "
         f"{finished.not_processed} not processed in {short_duration(finished.snapshot.elapsed)}"
     )
+    if finished.removed:
+        line += f"; {finished.removed} removed from the folder since the earlier run, left out"
     try:
         print(line)
         if finished.problem:

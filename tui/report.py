@@ -1,9 +1,9 @@
 """The summary report: report.json, report.csv and report.md, written atomically.
 
-Built in one pass over the records (the journal's, then those never
-processed), so a batch of a hundred thousand documents never holds them all in
-memory. Each file is written to a temporary name, fsynced and renamed: a crash
-mid-write leaves the previous report or none, never half of one.
+Built in one pass over the records, so a batch of a hundred thousand documents
+never holds them all in memory. Each file is written to a temporary name,
+fsynced and renamed: a crash mid-write leaves the previous report or none,
+never half of one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,9 @@ class RunFacts:
     bytes_this_run: int = 0
     resumed: int = 0
     problem: str = ""
+    removed: int = 0
+    """Documents an earlier run recorded that are no longer in the folder: left
+    out of the records, so in none of the totals."""
 
 
 @dataclass
@@ -83,9 +86,16 @@ def report_paths(report_json: Path) -> tuple[Path, Path, Path]:
 
 
 def write_report(
-    report_json: Path, facts: RunFacts, records: Iterable[DocumentRecord]
+    report_json: Path,
+    facts: RunFacts | Callable[[], RunFacts],
+    records: Iterable[DocumentRecord],
 ) -> ReportTotals:
-    """Write the three report files from `records`; return the totals."""
+    """Write the three report files from `records`; return the totals.
+
+    `facts` may be a function, called once `records` is exhausted, for a
+    caller that learns some of them (what it took over from an earlier run,
+    what is gone since) only while it produces the records.
+    """
     json_path, csv_path, md_path = report_paths(report_json)
     totals = ReportTotals()
     with open_atomically(csv_path, newline="") as rows:
@@ -105,6 +115,8 @@ def write_report(
                     record.attempts,
                 )
             )
+    if callable(facts):
+        facts = facts()
     summary = report_document(facts, totals, csv_path, md_path)
     write_atomically(md_path, render_markdown(summary))
     write_atomically(json_path, json.dumps(summary, indent=2) + "\n")
@@ -139,6 +151,7 @@ def report_document(
             "pages_per_second": round(facts.pages_this_run / elapsed, 3),
             "bytes_per_second": round(facts.bytes_this_run / elapsed, 1),
         },
+        "removed": facts.removed,
         "errors": totals.errors,
         "report_csv": str(csv_path),
         "report_md": str(md_path),
@@ -175,6 +188,12 @@ def render_markdown(summary: dict[str, Any]) -> str:
     ]
     if totals["resumed"]:
         lines.append(f"{totals['resumed']:,} documents were taken over from an earlier run.")
+    removed = summary["removed"]
+    if removed:
+        lines.append(
+            f"{removed:,} {'document' if removed == 1 else 'documents'} recorded by an earlier run "
+            f"{'is' if removed == 1 else 'are'} no longer in the folder and left out of this report."
+        )
     errors = summary["errors"]
     if errors:
         lines += ["", "## Failures", ""]

@@ -50,7 +50,7 @@ class JournalChoiceScreen(ModalScreen[JournalChoice | None]):
                     (self.output, "bold"),
                     " already holds an earlier docpool run.\n\n",
                     "Resume it (documents already done are kept), "
-                    "or overwrite it and start again?",
+                    "or overwrite it (its text files are removed) and start again?",
                 ),
                 id="explanation",
             )
