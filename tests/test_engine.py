@@ -189,6 +189,28 @@ def test_pause_starts_nothing_new_until_resumed(tmp_path):
     assert all(at >= resumed_at for kind, at in timeline[4:] if kind == "started")
 
 
+def test_a_paused_batch_with_nothing_running_waits_without_spinning(tmp_path):
+    """Paused before its first document, the controller sleeps in its poll:
+    it must not take a core from the machine it was paused to spare."""
+    folder = make_folder(tmp_path / "in", good=4)
+    batch = Batch(BatchConfig(folder, tmp_path / "out", workers=1))
+    idle: dict[str, float] = {}
+
+    def pause_at_once(batch, event, events):
+        if isinstance(event, BatchStarted):
+            batch.pause()
+            idle["cpu"], idle["wall"] = time.thread_time(), time.monotonic()
+        elif isinstance(event, Progress) and batch.paused and time.monotonic() - idle["wall"] >= 1.0:
+            assert not event.snapshot.in_flight and event.snapshot.totals.done == 0
+            idle["cpu"] = time.thread_time() - idle["cpu"]
+            idle["wall"] = time.monotonic() - idle["wall"]
+            batch.resume()
+
+    events, finished = run_batch(batch, pause_at_once)
+    assert finished.status == "completed" and len(finished_records(events)) == 4
+    assert idle["cpu"] < 0.25 * idle["wall"], idle
+
+
 def test_worker_count_changes_mid_run_without_losing_or_repeating(tmp_path):
     folder = make_folder(tmp_path / "in", good=16)
     batch = Batch(BatchConfig(folder, tmp_path / "out", workers=1, processor="faulty:slow"))
