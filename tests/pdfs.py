@@ -95,3 +95,43 @@ def make_bomb(path: Path, inflated: int = 2 * 1024**3) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bytes(body))
     return path
+
+
+def make_oversized_text_page(path: Path, padding: int) -> Path:
+    """Two pages with real text, the second a content stream of `padding` bytes
+    of blanks between its two lines (past pypdf's 75 MB decompression cap when
+    `padding` is larger)."""
+    import zlib
+
+    page = b"BT /F1 12 Tf 72 712 Td (%s) Tj ET\n"
+    contents = [page % b"first page", page % b"hello" + b" " * padding + page % b"tail"]
+    streams = [zlib.compress(content, 9) for content in contents]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+    ]
+    for number in (5, 6):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 7 0 R >> >> >>" % number
+        )
+    for stream in streams:
+        objects.append(
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"
+        )
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    body = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        body += b"%010d 00000 n \n" % offset
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(body))
+    return path

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from pdfs import make_bomb, make_broken, make_encrypted, make_pdf, make_truncated
+from pdfs import (
+    make_bomb, make_broken, make_encrypted, make_oversized_text_page, make_pdf, make_truncated,
+)
 from test_recovery import ROOT, TESTS, docpool, journal_lines, many_pdfs, run_batch
 from tui.engine import BatchConfig
 from tui.events import DocumentFinished
@@ -315,6 +317,23 @@ def test_a_decompression_bomb_is_contained(tmp_path):
         assert bomb.data["characters"] < 100 * MiB
     else:
         assert bomb.error in ("memory", "timeout", "LimitReachedError"), bomb
+
+
+def test_a_page_past_pypdfs_decompression_cap_is_counted_not_silently_cut(tmp_path):
+    """pypdf refuses a content stream that inflates past 75 MB: that page's text
+    is missing, the record says so in `failed_pages`, the other page is kept."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_oversized_text_page(folder / "small.pdf", padding=1_000)
+    make_oversized_text_page(folder / "huge.pdf", padding=80 * MiB)
+    events, finished = run_batch(BatchConfig(folder, output, workers=2, retries=0))
+    records = records_of(events)
+    small, huge = records["small.pdf"], records["huge.pdf"]
+    assert (small.status, small.data["failed_pages"]) == ("succeeded", 0)
+    assert (huge.status, huge.data["failed_pages"]) == ("succeeded", 1)
+    small_text = text_output_path(output, "small.pdf").read_text()
+    huge_text = text_output_path(output, "huge.pdf").read_text()
+    assert "first page" in small_text and "hello" in small_text and "tail" in small_text
+    assert "first page" in huge_text and "hello" not in huge_text
 
 
 def test_a_careless_processor_on_a_bomb_hits_the_memory_cap_alone(tmp_path):
