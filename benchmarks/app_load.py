@@ -48,7 +48,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import HERE, PYTHON, WORK, ForeignLoad, env, fmt, fresh, percentile, save  # noqa: E402
+from _common import (  # noqa: E402
+    HERE, PYTHON, WORK, ForeignLoad, docpool, env, fmt, fresh, percentile, save, timed,
+)
 from make_corpus import ensure_corpus  # noqa: E402
 
 SIZE = (120, 40)
@@ -212,7 +214,7 @@ class KeyPresser(threading.Thread):
             self.error = f"{type(error).__name__}: {error}"
 
 
-async def scenario(folder: Path, output: Path, processor: str, workers: int) -> dict:
+async def scenario(folder: Path, output: Path, processor: str, workers: int, keys: bool = True) -> dict:
     from rich.console import Console
     from textual._compositor import CompositorUpdate
 
@@ -259,7 +261,8 @@ async def scenario(folder: Path, output: Path, processor: str, workers: int) -> 
                 await pilot.press("enter")  # Start is focused: a folder was given
                 screen = app.screen
                 assert isinstance(screen, RunScreen), type(screen)
-                presser.start()
+                if keys:
+                    presser.start()
                 while screen.finished is None and not screen.crashed:
                     await asyncio.sleep(0.05)
                 ended = time.perf_counter()
@@ -267,7 +270,8 @@ async def scenario(folder: Path, output: Path, processor: str, workers: int) -> 
                 controller_cpu = time.process_time() - controller_cpu
                 finished.set()
                 await probe.stop()
-            presser.join(5)
+            if keys:
+                presser.join(5)
             result["crashed"] = screen.crashed
             event = screen.finished
     finally:
@@ -305,11 +309,17 @@ async def scenario(folder: Path, output: Path, processor: str, workers: int) -> 
     return result
 
 
-def measure(name: str, folder: Path, workers: int) -> dict:
+def measure(name: str, folder: Path, workers: int, keys: bool = True) -> dict:
     waited = wait_until_quiet()
     output = fresh(WORK / f"out-app-load-{name}")
-    result = asyncio.run(scenario(folder, output, PROCESSORS.get(name, name), workers))
+    result = asyncio.run(scenario(folder, output, PROCESSORS.get(name, name), workers, keys))
     result["waited_for_others_s"] = waited
+    if not keys:
+        # What the screen costs the batch: the same batch headless, right after.
+        result["headless_wall_s"] = timed(docpool(
+            folder, fresh(WORK / f"out-app-load-{name}-headless"), "-w", str(workers),
+            "--processor", PROCESSORS.get(name, name), "--progress", "none"))
+
     lag, keys = result["lag"], result["keypress_to_handler"]
     print(f"[{name}] {result['documents']:,} documents ({result['status']}) in "
           f"{fmt(result['wall_s'], 1)} s, {fmt(result['docs_per_s'], 0)} docs/s; "
@@ -322,6 +332,10 @@ def measure(name: str, folder: Path, workers: int) -> dict:
           + f"; {result['keypress_unhandled']} unhandled", flush=True)
     print(f"[{name}]   " + line("keypress -> next frame", result["keypress_to_frame"]), flush=True)
     print(f"[{name}]   " + line("idle loop lag (start screen)", result["idle_lag"]), flush=True)
+    if not keys:
+        print(f"[{name}]   headless `docpool run` on the same folder: "
+              f"{fmt(result['headless_wall_s'], 1)} s (app / headless "
+              f"{fmt(result['wall_s'] / result['headless_wall_s'], 3)})", flush=True)
     return result
 
 
@@ -333,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="noop and/or text (default both)")
     parser.add_argument("--runs", type=int, default=1, help="runs per processor (default 1)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-keys", action="store_true",
+                        help="press no keys; time `docpool run` on the same folder beside the app")
     parser.add_argument("--save", default="app_load")
     parser.add_argument("--foreign-of", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -350,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
                      "size": list(SIZE), "tick_ms": TICK_SECONDS * 1000,
                      "press_every_s": PRESS_EVERY_SECONDS, "target_ms": TARGET_MS}
     for name in options.processor or ["noop", "text"]:
-        runs = [measure(name, folder, options.workers) for _ in range(options.runs)]
+        runs = [measure(name, folder, options.workers, not options.no_keys)
+                for _ in range(options.runs)]
         worst = max(runs, key=lambda r: r["lag"]["p99_ms"] or 0)
         met = all((r["lag"]["p99_ms"] or 0) < TARGET_MS
                   and (r["keypress_to_handler"]["p99_ms"] or 0) < TARGET_MS for r in runs)
