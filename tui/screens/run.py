@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 0.25
 """How often widgets show the latest state: often enough to feel live, rarely
 enough that ten thousand documents a second cost the screen nothing. A frame
-costs the UI thread ~20 ms, and on a small machine that CPU is a worker's:
+costs the UI thread 20-30 ms, and on a small machine that CPU is a worker's:
 four a second is a twelfth of a core, and keys still answer at once."""
 
 ROWS_PER_REFRESH = 160

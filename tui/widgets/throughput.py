@@ -13,7 +13,7 @@ from tui.events import ProgressSnapshot
 from tui.widgets import human
 
 HISTORY = 120
-"""Samples kept for the sparkline (about 24 s at the engine's 5 snapshots a second)."""
+"""Samples kept for the sparkline: one a screen refresh, so about 30 s."""
 
 
 def describe_rates(snapshot: ProgressSnapshot) -> Text:
