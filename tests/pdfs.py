@@ -80,21 +80,7 @@ def make_bomb(path: Path, inflated: int = 2 * 1024**3) -> Path:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    body = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
-    xref = len(body)
-    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        body += b"%010d 00000 n \n" % offset
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(bytes(body))
-    return path
+    return write_objects(path, objects)
 
 
 def make_oversized_text_page(path: Path, padding: int) -> Path:
@@ -120,6 +106,11 @@ def make_oversized_text_page(path: Path, padding: int) -> Path:
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"
         )
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return write_objects(path, objects)
+
+
+def write_objects(path: Path, objects: list[bytes]) -> Path:
+    """A PDF file of `objects` (1 is the catalog), with its cross-reference table."""
     body = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, content in enumerate(objects, start=1):
