@@ -10,7 +10,7 @@ import pytest
 
 from pdfs import make_pdf
 from tui.pool import ProcessPool
-from tui.worker import Outcome, PageProgress, Task, WorkerSettings, progress_reporter
+from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings, progress_reporter
 
 
 class Recorder:
@@ -72,3 +72,28 @@ def test_a_worker_that_dies_while_idle_is_replaced_and_blames_no_document(tmp_pa
     finally:
         pool.shutdown()
     assert sorted((o.task_id, o.ok) for o in outcomes) == [(1, True), (2, True)]
+
+
+def test_a_task_handed_over_just_before_a_pause_is_reported_held_then_started(tmp_path):
+    """The pool counts a task handed to an idle worker as started; if the pause
+    reaches the worker first, the worker says it is held, and it starts (and
+    is reported started) only when the pause ends."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdf = make_pdf(folder / "a.pdf")
+    settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 1)
+    try:
+        assert pool.submit(Task(1, str(pdf)))  # the worker is still starting up
+        pool.hold(True)
+        events = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            events += pool.wait(0.1)
+        assert events == [Held(1)]  # and no outcome: it did not run while held
+        pool.hold(False)
+        while not any(isinstance(e, Outcome) for e in events) and time.monotonic() < deadline + 10:
+            events += pool.wait(0.1)
+    finally:
+        pool.shutdown()
+    assert [type(e).__name__ for e in events] == ["Held", "Started", "Outcome"]
+    assert events[-1].ok

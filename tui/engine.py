@@ -60,7 +60,7 @@ from tui.processors import (
     text_output_path,
 )
 from tui.report import RunFacts, write_report
-from tui.worker import Outcome, PageProgress, Task, WorkerSettings
+from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings
 
 LOOKAHEAD_DOCUMENTS = 256
 RETRYABLE_ERRORS = frozenset({"timeout", "crashed", "memory"})
@@ -330,6 +330,10 @@ class Batch:
                 if isinstance(outcome, Started):
                     if outcome.task_id in self._running:
                         yield self._start(self._running[outcome.task_id])
+                    continue
+                if isinstance(outcome, Held):
+                    if outcome.task_id in self._running:
+                        self._running[outcome.task_id].started = None  # not running: paused
                     continue
                 if isinstance(outcome, PageProgress):
                     if outcome.task_id in self._running:

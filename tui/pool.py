@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.worker import Outcome, PageProgress, Task, WorkerSettings, worker_main
+from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings, worker_main
 
 JOIN_SECONDS = 2.0
 TASKS_PER_WORKER = 2
@@ -57,7 +57,7 @@ class Executor(Protocol):
         """Hand `task` to a worker; True if it started at once, False if it is
         queued (a `Started` notice follows). Only call when `idle_slots() > 0`."""
 
-    def wait(self, timeout: float) -> list[Outcome | Started | PageProgress]:
+    def wait(self, timeout: float) -> list[Outcome | Started | PageProgress | Held]:
         """Tasks that ended, started or made progress within `timeout` seconds."""
 
     def kill(self, task_id: int) -> None:
@@ -181,8 +181,8 @@ class ProcessPool:
             return False
         return len(worker.tasks) == 1
 
-    def wait(self, timeout: float) -> list[Outcome | Started | PageProgress]:
-        events: list[Outcome | Started | PageProgress] = list(self._notices)
+    def wait(self, timeout: float) -> list[Outcome | Started | PageProgress | Held]:
+        events: list[Outcome | Started | PageProgress | Held] = list(self._notices)
         self._notices.clear()
         milliseconds = 0 if events else max(0, math.ceil(timeout * 1000))
         ready: dict[_Worker, tuple[bool, bool]] = {}
@@ -245,7 +245,7 @@ class ProcessPool:
 
     def _collect(
         self, worker: _Worker, readable: bool, died: bool
-    ) -> list[Outcome | Started | PageProgress]:
+    ) -> list[Outcome | Started | PageProgress | Held]:
         """The message waiting on the worker's pipe, or its death as the running task's.
 
         One message per call when `readable`: its pipe polls ready again if it
@@ -253,7 +253,7 @@ class ProcessPool:
         When `died` (its sentinel is ready), everything it sent is read before
         its death is blamed on the task it was running; an idle worker that
         died is replaced, blaming nobody."""
-        events: list[Outcome | Started | PageProgress] = []
+        events: list[Outcome | Started | PageProgress | Held] = []
         messages = []
         try:
             if readable:
@@ -267,6 +267,11 @@ class ProcessPool:
                 continue
             if isinstance(message, PageProgress):
                 events.append(message)
+                continue
+            if isinstance(message, Held):
+                if self._hold.value and message.task_id == worker.tasks[0].task_id:
+                    worker.held_head = True  # `Started` again when the hold is lifted
+                    events.append(message)
                 continue
             worker.tasks.pop(0)
             events.append(message)

@@ -57,6 +57,18 @@ class PageProgress:
     time to open and parse the file, and the first page, do not skew it."""
 
 
+@dataclass(frozen=True)
+class Held:
+    """The task reached the worker after the batch was paused: it waits.
+
+    The controller counts a task as started the moment the worker before it
+    ends (or it is handed to an idle worker); a pause in between is only seen
+    here, so the worker says so, or a paused batch would show, and time out,
+    a document that is not running."""
+
+    task_id: int
+
+
 PROGRESS_SECONDS = 0.5
 """At most this often a running task reports its pages: a 1,000-page document
 costs the controller a few messages, a one-page one none."""
@@ -102,8 +114,13 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
             return
         if task is None:
             return
-        while hold is not None and hold.value:
-            time.sleep(HOLD_POLL_SECONDS)
+        if hold is not None and hold.value:
+            try:
+                connection.send(Held(task.task_id))
+            except (OSError, ValueError):
+                return
+            while hold.value:
+                time.sleep(HOLD_POLL_SECONDS)
         if processor is None:
             outcome = Outcome(task.task_id, False, {}, "ProcessorNotFound", setup_error)
         else:
