@@ -286,3 +286,16 @@ def test_the_in_flight_table_follows_documents_without_relayout():
             assert [path for path, _ in rows(table)][0] == "scans/2021/annual-report.pdf"
 
     asyncio.run(scenario())
+
+
+def test_the_summary_says_how_many_documents_were_gone_since_the_earlier_run():
+    from test_snapshots import sample_snapshot
+
+    from tui.events import BatchFinished
+    from tui.widgets.summary import describe_finish
+
+    snapshot = sample_snapshot(finished=True)
+    plain = describe_finish(BatchFinished("completed", snapshot, "/x/report.json", 0)).plain
+    assert "no longer in the folder" not in plain
+    gone = BatchFinished("completed", snapshot, "/x/report.json", 0, removed=3)
+    assert "3 recorded by the earlier run are no longer in the folder" in describe_finish(gone).plain

@@ -31,6 +31,12 @@ def describe_finish(event: BatchFinished) -> Text:
     ):
         text.append(f"{label:<15}", "dim")
         text.append(value + "\n", value_style)
+    if event.removed:
+        text.append(
+            f"\n{human.count(event.removed)} recorded by the earlier run "
+            f"{'is' if event.removed == 1 else 'are'} no longer in the folder: left out of the report\n",
+            "dim",
+        )
     if event.problem:
         text.append("\nProblem  ", "bold red")
         text.append(event.problem + "\n")
