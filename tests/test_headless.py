@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pdfs import make_broken, make_folder, make_pdf
+from pdfs import make_broken, make_encrypted, make_folder, make_pdf
 from tui.events import ProgressSnapshot, Totals
 from tui.headless import progress_bar, progress_fields, progress_line
 
@@ -47,6 +47,15 @@ def test_a_failed_document_exits_1_and_is_named(tmp_path):
     assert result.returncode == 1
     assert "failed: broken-000.pdf:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_failure_line_names_its_error_once(tmp_path):
+    folder = make_folder(tmp_path / "in", good=1, broken=1)
+    make_encrypted(folder / "locked.pdf")
+    result = docpool("run", str(folder), "-o", str(tmp_path / "out"), "--progress", "lines")
+    assert result.returncode == 1
+    assert "failed: locked.pdf: encrypted: password required\n" in result.stderr
+    assert "failed: broken-000.pdf: PdfStreamError: Stream has ended unexpectedly\n" in result.stderr
 
 
 def test_default_output_is_docpool_out_in_the_current_folder(tmp_path):

@@ -12,7 +12,7 @@ from typing import IO
 
 from tui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, megabytes
 from tui.engine import Batch, BatchConfig, SetupError, default_workers
-from tui.events import BatchFinished, DocumentFinished, Event, Progress, ProgressSnapshot
+from tui.events import BatchFinished, DocumentFinished, DocumentRecord, Event, Progress, ProgressSnapshot
 from tui.formatting import short_duration, size
 
 LINE_SECONDS = 5.0
@@ -145,9 +145,7 @@ class ProgressPrinter:
             if self.mode in ("bar", "lines"):
                 record = event.record
                 self._clear_bar()
-                self.stream.write(
-                    f"failed: {one_line(record.path)}: {record.error}: {one_line(record.message)}\n"
-                )
+                self.stream.write(f"failed: {one_line(record.path)}: {_reason(record)}\n")
         elif isinstance(event, Progress):
             interval = {"bar": BAR_SECONDS, "lines": LINE_SECONDS, "json": JSON_SECONDS}[self.mode]
             if now - self._last < interval:
@@ -233,6 +231,15 @@ def progress_bar(snapshot: ProgressSnapshot, blocks: tuple[str, str] = ("█", "
         f"{bar} {percent} {totals.done}/{total} failed {totals.failed} "
         f"eta {eta} {snapshot.docs_per_second:.1f}/s{paused}"
     )
+
+
+def _reason(record: DocumentRecord) -> str:
+    """`error: message`, without saying the error twice when the message
+    already starts with it (`encrypted: password required`)."""
+    message = one_line(record.message)
+    if message == record.error or message.startswith(f"{record.error}:"):
+        return message
+    return f"{record.error}: {message}"
 
 
 def one_line(text: str) -> str:
