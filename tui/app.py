@@ -65,8 +65,8 @@ class DocpoolApp(App[int]):
         cpu_count: int | None = None,
         keymap: dict[str, str] | None = None,
     ) -> None:
-        """The options are the command line's; those the start screen does not show
-        (memory limit, retries, resume/overwrite, symlinks) apply to every batch."""
+        """The options are the command line's and preset the start screen (`memory_limit`
+        in bytes); resume/overwrite, which it does not show, apply to every batch."""
         super().__init__()
         cpus = cpu_count or os.cpu_count() or 1
         self.options = StartOptions(
@@ -77,12 +77,10 @@ class DocpoolApp(App[int]):
             report=report,
             timeout=timeout or 120.0,
             processor=processor or "text",
+            memory_limit=memory_limit,
+            retries=retries,
+            follow_symlinks=follow_symlinks,
         )
-        self.engine_options = {
-            "memory_limit": memory_limit,
-            "retries": retries,
-            "follow_symlinks": follow_symlinks,
-        }
         self.journal_choice: JournalChoice | None = (
             "resume" if resume else "overwrite" if overwrite else None
         )
@@ -144,7 +142,9 @@ class DocpoolApp(App[int]):
             report=request.report,
             resume=choice == "resume",
             overwrite=choice == "overwrite",
-            **self.engine_options,  # type: ignore[arg-type]
+            memory_limit=request.memory_limit,
+            retries=request.retries,
+            follow_symlinks=request.follow_symlinks,
         )
         try:
             batch = Batch(config, clock=self.clock)

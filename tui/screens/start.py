@@ -1,4 +1,7 @@
-"""Choose the folder, the workers, the output and the processor, then start."""
+"""Choose the folder, the workers, the output and the processor, then start.
+
+The rarer batch options (memory cap, retries, symlinks) wait under "More options".
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,19 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Label, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Collapsible,
+    DirectoryTree,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Static,
+)
 
+from tui.cli import megabytes
 from tui.widgets.folder_input import FolderInput, expand, folder_problem
 from tui.widgets.folder_tree import FolderTree
 from tui.widgets.pdf_count import PdfCount
@@ -26,6 +40,8 @@ COUNT_DELAY = 0.4
 """Seconds of no typing before a typed folder is counted (so `/` is not walked on the way to `/data`)."""
 
 BUILTIN_PROCESSORS = ("text", "info")
+MIB = 1024 * 1024
+DEFAULT_RETRIES = 1
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,19 @@ class StartOptions:
     report: Path | None = None
     timeout: float = 120.0
     processor: str = "text"
+    memory_limit: int | None = None
+    """Bytes per worker, as `BatchConfig` takes it; None: automatic, 0: no cap."""
+    retries: int = DEFAULT_RETRIES
+    follow_symlinks: bool = False
+
+    @property
+    def more_options_changed(self) -> bool:
+        """The command line set something under "More options", so it opens expanded."""
+        return (
+            self.memory_limit is not None
+            or self.retries != DEFAULT_RETRIES
+            or self.follow_symlinks
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +80,10 @@ class StartRequest:
     report: Path | None
     timeout: float
     processor: str
+    memory_limit: int | None = None
+    """Bytes per worker, as `BatchConfig` takes it; None: automatic, 0: no cap."""
+    retries: int = DEFAULT_RETRIES
+    follow_symlinks: bool = False
 
 
 def processor_problem(text: str) -> str | None:
@@ -71,6 +104,29 @@ def timeout_problem(text: str) -> str | None:
     return None if seconds > 0 else "Timeout: more than 0 seconds"
 
 
+def memory_limit_problem(text: str) -> str | None:
+    if not text.strip():
+        return None
+    try:
+        mebibytes = int(text)
+    except ValueError:
+        return "Memory limit: a whole number of MiB (empty: automatic, 0: no cap)"
+    return None if mebibytes >= 0 else "Memory limit: 0 or more MiB (0: no cap)"
+
+
+def retries_problem(text: str) -> str | None:
+    try:
+        retries = int(text)
+    except ValueError:
+        return "Retries: a whole number (0: never retry)"
+    return None if retries >= 0 else "Retries: 0 or more"
+
+
+def memory_limit_text(limit: int | None) -> str:
+    """Bytes as the field's MiB, rounded up so that a small cap never reads as 0 (no cap)."""
+    return "" if limit is None else str(-(-limit // MIB))
+
+
 class StartScreen(Screen[None]):
     """The first screen: everything a batch needs, with Start focused once a folder is given."""
 
@@ -89,6 +145,17 @@ class StartScreen(Screen[None]):
         & FolderTree { margin-left: 14; }
         & #output, #report { width: 2fr; }
         & #processor, #timeout { width: 1fr; }
+        & #more {
+            background: transparent;
+            border-top: none;
+            padding: 0;
+            &:focus-within { background-tint: transparent; }
+            & > Contents { padding: 0; }
+            & CollapsibleTitle { margin-left: 13; }
+        }
+        & #memory-limit { width: 2fr; }
+        & #retries { width: 1fr; }
+        & #follow-symlinks { margin-left: 14; }
         & #actions { height: auto; margin-left: 14; }
         & #start { margin-right: 2; }
         & #status { padding-top: 1; color: $error; width: 1fr; }
@@ -149,6 +216,29 @@ class StartScreen(Screen[None]):
                 )
                 yield Label("Timeout (s)")
                 yield Input(f"{options.timeout:g}", type="number", id="timeout")
+            with Collapsible(
+                title="More options", collapsed=not options.more_options_changed, id="more"
+            ):
+                with Horizontal(classes="row"):
+                    yield Label("Memory (MiB)")
+                    yield Input(
+                        memory_limit_text(options.memory_limit),
+                        placeholder="automatic; 0: no cap",
+                        type="integer",
+                        valid_empty=True,
+                        id="memory-limit",
+                        tooltip="Memory cap per worker; a document that needs more fails",
+                    )
+                    yield Label("Retries")
+                    yield Input(
+                        str(options.retries),
+                        type="integer",
+                        id="retries",
+                        tooltip="Retries after a timeout, a crashed worker or the memory cap",
+                    )
+                yield Checkbox(
+                    "Follow symbolic links", options.follow_symlinks, id="follow-symlinks"
+                )
             with Horizontal(id="actions"):
                 yield Button("Start", id="start", variant="primary")
                 yield Static("", id="status")
@@ -215,6 +305,8 @@ class StartScreen(Screen[None]):
     def action_start(self) -> None:
         request, problem = self.request()
         if request is None:
+            if problem == self._more_options_problem():
+                self.query_one("#more", Collapsible).collapsed = False
             self.show_problem(problem)
             return
         self.app.start_batch(request)  # type: ignore[attr-defined]
@@ -224,11 +316,17 @@ class StartScreen(Screen[None]):
         folder = self.query_one("#folder", FolderInput).value
         processor = self.query_one("#processor", Input).value
         timeout = self.query_one("#timeout", Input).value
-        problem = folder_problem(folder) or processor_problem(processor) or timeout_problem(timeout)
+        problem = (
+            folder_problem(folder)
+            or processor_problem(processor)
+            or timeout_problem(timeout)
+            or self._more_options_problem()
+        )
         if problem is not None:
             return None, problem
         output = self.query_one("#output", Input).value.strip() or "docpool-out"
         report = self.query_one("#report", Input).value.strip()
+        memory_limit = self.query_one("#memory-limit", Input).value.strip()
         return (
             StartRequest(
                 folder=expand(folder),
@@ -237,9 +335,17 @@ class StartScreen(Screen[None]):
                 report=expand(report) if report else None,
                 timeout=float(timeout),
                 processor=processor.strip(),
+                memory_limit=megabytes(int(memory_limit)) if memory_limit else None,
+                retries=int(self.query_one("#retries", Input).value),
+                follow_symlinks=self.query_one("#follow-symlinks", Checkbox).value,
             ),
             "",
         )
+
+    def _more_options_problem(self) -> str | None:
+        return memory_limit_problem(
+            self.query_one("#memory-limit", Input).value
+        ) or retries_problem(self.query_one("#retries", Input).value)
 
     def show_problem(self, problem: str) -> None:
         """Say why the batch cannot start, beside the Start button."""
