@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
@@ -174,7 +174,7 @@ class RunScreen(Screen[None]):
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
         self.query_one("#workers", Slider).focus()
         if self.batch is not None:
-            self._run(self.batch)
+            self._run(self.batch, self.app)
 
     def on_unmount(self) -> None:
         if self.batch is not None:
@@ -183,8 +183,12 @@ class RunScreen(Screen[None]):
     # The batch thread.
 
     @work(thread=True, exit_on_error=False, group="batch")
-    def _run(self, batch: Batch) -> None:
-        """Iterate the engine and post what the screen needs, coalesced."""
+    def _run(self, batch: Batch, app: App[int]) -> None:
+        """Iterate the engine and post what the screen needs, coalesced.
+
+        `app` comes from the main thread: once the app has exited (a hang-up),
+        `self.app` raises here, and `run_app` would wait a minute for a batch
+        that never said it had ended."""
         worker = get_current_worker()
         failures: list[DocumentRecord] = []
         next_failures = time.monotonic() + FAILURES_SECONDS
@@ -216,7 +220,7 @@ class RunScreen(Screen[None]):
         except Exception as error:  # noqa: BLE001 - the user must see it, not a traceback
             self.post_message(RunCrashed(f"{type(error).__name__}: {error}"))
         finally:
-            self.app.batch_ended()  # type: ignore[attr-defined]
+            app.batch_ended()  # type: ignore[attr-defined]
 
     # Messages from the batch thread: store only.
 
