@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pdfs import make_pdf
+from pilot_waits import wait_for
 from textual.widgets import Button, Checkbox, Collapsible, Input, Static
 from textual.widgets._collapsible import CollapsibleTitle
 
@@ -22,14 +23,6 @@ from tui.screens.start import StartScreen, memory_limit_problem, retries_problem
 
 SIZE = (120, 40)
 MIB = 1024 * 1024
-
-
-async def wait_for(pilot, condition, seconds: float = 30.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def status_text(app: DocpoolApp) -> str:

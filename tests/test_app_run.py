@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pdfs import make_broken, make_folder, make_pdf
+from pilot_waits import wait_for
 from textual.message import Message
 
 from tui.app import DocpoolApp
@@ -32,14 +33,6 @@ ODD_NAMES = ("report [draft].pdf", "a[/]b.pdf", "[bold]loud[/bold].pdf")
 def process_start() -> None:
     """As `run_app` does before the app takes over stdout."""
     prepare_process_start()
-
-
-async def wait_for(pilot, condition, seconds: float = 30.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def read_report(output: Path) -> dict:

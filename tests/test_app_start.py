@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 
 from pdfs import make_broken, make_pdf
+from pilot_waits import wait_for
 from textual.widgets import Button, Input, Static
 
 from tui.app import DocpoolApp
@@ -29,14 +30,6 @@ def pdf_folder(root: Path) -> Path:
     make_broken(folder / "report [draft].pdf")
     (folder / "notes.txt").write_text("not a pdf")
     return folder
-
-
-async def wait_for(pilot, condition, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def problem_text(app: DocpoolApp) -> str:
@@ -71,12 +64,12 @@ def test_typing_a_folder_counts_its_pdfs(tmp_path):
             assert app.focused is folder_input
             folder_input.value = f"{tmp_path}/"
             await pilot.press("p", "d")
-            await wait_for(pilot, lambda: folder_input._suggestion == f"{folder}/")
+            await wait_for(pilot, lambda: folder_input._suggestion == f"{folder}/", seconds=10.0)
             await pilot.press("tab")
             assert folder_input.value == f"{folder}/"
             assert app.focused is folder_input
             count = app.screen.query_one("#count", PdfCount)
-            await wait_for(pilot, lambda: count.documents is not None)
+            await wait_for(pilot, lambda: count.documents is not None, seconds=10.0)
             assert (count.documents, count.bytes) == (3, sum(
                 path.stat().st_size for path in folder.rglob("*.pdf")
             ))
@@ -119,7 +112,7 @@ def test_browsing_the_tree_chooses_a_folder(tmp_path, monkeypatch):
         app = DocpoolApp(cpu_count=2)
         async with app.run_test(size=SIZE) as pilot:
             tree = app.screen.query_one("#tree", FolderTree)
-            await wait_for(pilot, lambda: len(tree.root.children) == 2)
+            await wait_for(pilot, lambda: len(tree.root.children) == 2, seconds=10.0)
             assert [str(node.label) for node in tree.root.children] == ["empty", "pdfs"]
             await pilot.press("ctrl+o")
             assert app.focused is tree
@@ -127,7 +120,7 @@ def test_browsing_the_tree_chooses_a_folder(tmp_path, monkeypatch):
             await pilot.pause()
             assert app.screen.query_one("#folder", FolderInput).value == str(folder)
             count = app.screen.query_one("#count", PdfCount)
-            await wait_for(pilot, lambda: count.documents == 3)
+            await wait_for(pilot, lambda: count.documents == 3, seconds=10.0)
             request, problem = app.screen.request()
             assert problem == ""
             assert request.folder == folder
