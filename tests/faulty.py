@@ -94,3 +94,20 @@ def names_a_text_file(path: Path) -> dict:
     target = path.parent.parent / "out" / (path.name + ".txt")
     target.write_text("written by the processor itself")
     return {"text_file": str(target), "pages": 1}
+
+
+def stalls_mid_write(path: Path) -> dict:
+    """Start writing the text file as the `text` processor does, then hang.
+
+    The output folder is taken to be `out` beside the input folder, as the
+    tests lay them out; the timeout then kills the worker mid-write.
+    """
+    from tui.atomic import open_atomically
+    from tui.processors import STAGING_FOLDER, text_output_path
+
+    output = path.parent.parent / "out"
+    with open_atomically(text_output_path(output, path.name), staging=output / STAGING_FOLDER) as file:
+        file.write("half of it")
+        file.flush()
+        time.sleep(3600)
+    return {}

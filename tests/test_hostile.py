@@ -437,6 +437,7 @@ def tree_outside(root: Path, output: Path) -> list[str]:
     [
         "../../etc/passwd.pdf", "/etc/passwd.pdf", "a/../../../b.pdf", "./x.pdf", "..", "",
         "a//b.pdf", "report.json/x.pdf", "docpool-journal.jsonl/x.pdf", ".tmp-x/y.pdf",
+        ".docpool-staging/x.pdf",
         "x" * 400 + "/" + "y" * 300 + ".pdf",
     ],
 )
@@ -460,6 +461,39 @@ def test_an_output_folder_inside_the_input_is_never_read_as_input(tmp_path):
     events, _ = run_batch(BatchConfig(folder, output, workers=2, processor="text", resume=True))
     assert sorted(records_of(events)) == ["c.pdf"]
     assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf", "b.pdf", "c.pdf"]
+
+
+# A worker killed while it writes.
+
+
+def parts_in(output: Path) -> list[Path]:
+    return [path for path in output.rglob("*") if path.name.startswith(".tmp-")]
+
+
+def test_a_worker_killed_mid_write_leaves_no_part_behind(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    events, finished = run_batch(
+        BatchConfig(folder, output, workers=1, timeout=1, retries=0, processor="faulty:stalls_mid_write")
+    )
+    assert records_of(events)["a.pdf"].error == "timeout"
+    assert parts_in(output) == []
+    assert not (output / "a.pdf.txt").exists()
+
+
+def test_a_resumed_run_removes_the_parts_a_killed_run_left(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="text"))
+    staging = output / ".docpool-staging"
+    staging.mkdir()
+    (staging / ".tmp-abc.part").write_text("what a kill -9 left")
+    (staging / "someone's.txt").write_text("not ours")
+    make_pdf(folder / "b.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="text", resume=True))
+    assert parts_in(output) == []
+    assert (staging / "someone's.txt").read_text() == "not ours"
+    assert (output / "b.pdf.txt").exists()
 
 
 # A disk that fills up.

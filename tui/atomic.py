@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,16 +13,23 @@ from typing import IO
 
 @contextmanager
 def open_atomically(
-    target: Path, newline: str | None = None, errors: str = "surrogateescape"
+    target: Path,
+    newline: str | None = None,
+    errors: str = "surrogateescape",
+    staging: Path | None = None,
 ) -> Iterator[IO[str]]:
     """A text file that appears at `target` only once it is whole.
 
-    It is written under a temporary name beside `target`, fsynced, then
-    renamed over it; on any error the temporary file is removed and
-    `target` keeps what it held before.
+    It is written under a temporary name, fsynced, then renamed over it; on
+    any error the temporary file is removed and `target` keeps what it held
+    before. The temporary name is beside `target`, or in `staging` when that
+    folder is given and on the same file system: a writer killed mid-write
+    (where no cleanup runs) then leaves its part in one known folder.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=_temporary_folder(target.parent, staging), prefix=".tmp-", suffix=".part"
+    )
     try:
         with os.fdopen(
             descriptor, "w", encoding="utf-8", errors=errors, newline=newline
@@ -39,6 +47,19 @@ def open_atomically(
     sync_folder(target.parent)
 
 
+def _temporary_folder(folder: Path, staging: Path | None) -> Path:
+    if staging is None:
+        return folder
+    try:
+        staging.mkdir(exist_ok=True)
+        found = os.lstat(staging)  # a link there could lead anywhere: not followed
+        if stat.S_ISDIR(found.st_mode) and found.st_dev == os.stat(folder).st_dev:
+            return staging
+    except OSError:
+        pass
+    return folder  # a rename cannot cross file systems
+
+
 def sync_folder(folder: Path) -> None:
     """Fsync a folder, so a file just created or renamed in it survives a power cut."""
     try:
@@ -53,6 +74,29 @@ def sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_atomically(target: Path, text: str, errors: str = "surrogateescape") -> None:
-    with open_atomically(target, errors=errors) as file:
+def write_atomically(
+    target: Path, text: str, errors: str = "surrogateescape", staging: Path | None = None
+) -> None:
+    with open_atomically(target, errors=errors, staging=staging) as file:
         file.write(text)
+
+
+def clear_staging(staging: Path) -> None:
+    """Remove the parts that killed writers left in `staging`, and the folder.
+
+    Only call it when no writer can be using the folder: before the workers
+    start, or once they are all gone.
+    """
+    try:
+        if not stat.S_ISDIR(os.lstat(staging).st_mode):
+            return
+        with os.scandir(staging) as entries:
+            for entry in entries:
+                if entry.name.startswith(".tmp-") and entry.name.endswith(".part"):
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        pass
+        os.rmdir(staging)
+    except OSError:
+        pass

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tui.atomic import clear_staging
 from tui.discover import Document, Unreadable, iter_documents
 from tui.eta import EtaEstimator
 from tui.events import (
@@ -55,6 +56,7 @@ from tui.journal import (
 from tui.pool import Executor, ProcessPool, Started
 from tui.processors import (
     BUILTIN_PROCESSORS,
+    STAGING_FOLDER,
     ProcessorNotFound,
     load_processor,
     text_output_path,
@@ -253,6 +255,7 @@ class Batch:
             yield self._finish(None, None, counter, "interrupted", _journal_problem(error))
             return
         self._journal_start = journal.size
+        clear_staging(config.output / STAGING_FOLDER)  # what a killed run left; the lock is ours
         counter.start()
         settings = WorkerSettings(
             processor=config.processor,
@@ -613,6 +616,8 @@ class Batch:
                 pool.shutdown()
             except Exception:  # noqa: BLE001
                 pass
+            else:
+                clear_staging(self.config.output / STAGING_FOLDER)
         if journal is not None:
             try:
                 journal.close()

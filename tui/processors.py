@@ -27,8 +27,18 @@ long document's own pace can show in the ETA."""
 
 BUILTIN_PROCESSORS = ("text", "info")
 MAX_NAME_BYTES = 255
+STAGING_FOLDER = ".docpool-staging"
+"""Where text files are written before they are renamed into place, so that
+the parts of a worker killed mid-write can be found and removed."""
 RESERVED_NAMES = frozenset(
-    {"docpool-journal.jsonl", "report.json", "report.csv", "report.md", ".docpool-write-test"}
+    {
+        "docpool-journal.jsonl",
+        "report.json",
+        "report.csv",
+        "report.md",
+        ".docpool-write-test",
+        STAGING_FOLDER,
+    }
 )
 
 
@@ -97,7 +107,7 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
             page_progress(number, pages)
     text = "\f".join(texts)
     target = text_output_path(output, path.relative_to(folder).as_posix())
-    write_atomically(target, text, errors="replace")
+    write_atomically(target, text, errors="replace", staging=output / STAGING_FOLDER)
     record.update(characters=len(text), failed_pages=failed_pages, text_file=str(target))
     return record
 
