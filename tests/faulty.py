@@ -9,6 +9,14 @@ import time
 from pathlib import Path
 
 
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("cannot describe myself")
+
+
+_kept: list[bytearray] = []
+
+
 def by_name(path: Path) -> dict:
     """Fail in the way the file's name asks for; otherwise succeed."""
     name = path.stem
@@ -26,6 +34,18 @@ def by_name(path: Path) -> dict:
         hoard = []
         while True:
             hoard.append(bytearray(64 * 1024 * 1024))
+    if name.startswith("badstr"):
+        raise Unprintable()
+    if name.startswith("nan"):
+        return {"ratio": float("nan"), "pages": 1}
+    if name.startswith("negpages"):
+        return {"pages": -5}
+    if name.startswith("local"):
+        class Local(dict):
+            pass
+        return Local(pages=1, words=("a", "b"))
+    if name.startswith("leak"):
+        _kept.append(bytearray(150 * 1024 * 1024))  # a processor that never lets go
     if name.startswith("print"):
         print("noise on stdout " * 100)
         print("noise on stderr " * 100, file=sys.stderr)

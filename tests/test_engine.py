@@ -113,6 +113,40 @@ def test_each_failure_stays_with_its_document(tmp_path):
     assert_accounted(report_of(output))
 
 
+def test_a_processor_result_a_record_cannot_hold_fails_that_document_clearly(tmp_path):
+    folder = tmp_path / "in"
+    for name in ("badstr", "nan", "negpages", "local", "ok"):
+        make_pdf(folder / f"{name}.pdf")
+    config = BatchConfig(folder, tmp_path / "out", workers=2, processor="faulty:by_name", retries=0)
+    events, _ = run_batch(Batch(config))
+    records = {record.path: record for record in finished_records(events)}
+    assert records["badstr.pdf"].error == "Unprintable"
+    assert "could not be read" in records["badstr.pdf"].message
+    assert records["nan.pdf"].error == "BadResult" and "not JSON" in records["nan.pdf"].message
+    assert records["negpages.pdf"].error == "BadResult" and "pages=-5" in records["negpages.pdf"].message
+    assert records["local.pdf"].status == "succeeded"
+    assert records["local.pdf"].data["words"] == ["a", "b"]
+    assert records["ok.pdf"].status == "succeeded"
+    journal = (tmp_path / "out" / "docpool-journal.jsonl").read_text()
+    assert "NaN" not in journal
+    assert report_of(tmp_path / "out")["totals"]["pages"] >= 0
+
+
+def test_a_worker_that_hits_its_memory_cap_is_replaced_so_later_documents_do_not_fail(tmp_path):
+    folder = tmp_path / "in"
+    for number in range(8):
+        make_pdf(folder / f"leak-{number}.pdf")
+    config = BatchConfig(
+        folder, tmp_path / "out", workers=1, processor="faulty:by_name",
+        memory_limit=700 * 1024 * 1024, retries=1,
+    )
+    events, _ = run_batch(Batch(config))
+    records = finished_records(events)
+    assert len(records) == 8
+    assert [record.path for record in records if record.status != "succeeded"] == []
+    assert any(record.attempts == 2 for record in records), "the cap was never hit"
+
+
 def test_retries_a_crash_but_not_a_parse_error(tmp_path):
     folder = tmp_path / "in"
     make_pdf(folder / "exit.pdf")

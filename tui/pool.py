@@ -204,10 +204,7 @@ class ProcessPool:
     def kill(self, task_id: int) -> None:
         for worker in self._workers:
             if worker.tasks and worker.tasks[0].task_id == task_id:
-                self._stop(worker, force=True)
-                self._workers.remove(worker)
-                self._top_up()
-                self._hand_over(worker.tasks[1:])
+                self._replace(worker, worker.tasks[1:])
                 return
 
     def hold(self, held: bool) -> None:
@@ -275,6 +272,9 @@ class ProcessPool:
                 continue
             worker.tasks.pop(0)
             events.append(message)
+            if isinstance(message, Outcome) and message.worker_exits:
+                self._replace(worker)
+                return events
             if worker.tasks:
                 if self._hold.value:
                     worker.held_head = True
@@ -283,14 +283,18 @@ class ProcessPool:
         if died and not worker.process.is_alive():
             if worker.tasks:
                 events.append(_death_outcome(worker.tasks[0], worker.process))
-            self._stop(worker, force=True)
-            self._workers.remove(worker)
-            self._top_up()
-            self._hand_over(worker.tasks[1:])
+            self._replace(worker, worker.tasks[1:])
         elif worker.retiring and not worker.tasks:
             self._stop(worker, force=False)
             self._workers.remove(worker)
         return events
+
+    def _replace(self, worker: _Worker, orphans: list[Task] | None = None) -> None:
+        """Stop `worker`, start another in its place, and hand its queued tasks on."""
+        self._stop(worker, force=True)
+        self._workers.remove(worker)
+        self._top_up()
+        self._hand_over(worker.tasks if orphans is None else orphans)
 
     def _hand_over(self, orphans: list[Task]) -> None:
         """Queued tasks of a worker that is gone go to another; none is lost."""

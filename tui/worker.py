@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from tui import processors
 from tui.processors import EmptyFile, PasswordRequired, ProcessorNotFound, load_processor
 
 CONTROLLER_CHECK_SECONDS = 1.0
-MESSAGE_LIMIT = 500
+MESSAGE_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,10 @@ class Outcome:
     error: str = ""
     message: str = ""
     seconds: float = 0.0
+    worker_exits: bool = False
+    """The worker leaves after this outcome (it hit its memory cap: what the
+    processor holds on to would fail every later document too), so a task
+    queued behind this one must go to another worker."""
 
 
 HOLD_POLL_SECONDS = 0.05
@@ -126,9 +130,13 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
         else:
             processors.page_progress = progress_reporter(connection, task.task_id)
             outcome = run_task(processor, task)
+        if outcome.error == "memory":
+            outcome = replace(outcome, worker_exits=True)
         try:
             connection.send(outcome)
         except (OSError, ValueError):
+            return
+        if outcome.worker_exits:
             return
 
 
@@ -163,9 +171,7 @@ def run_task(processor: Any, task: Task) -> Outcome:
         data = processor(Path(task.path))
         if data is None:
             data = {}
-        if not isinstance(data, dict):
-            raise TypeError(f"processor returned {type(data).__name__}, not a dict")
-        json.dumps(data)
+        data = _as_record_data(data)
         return Outcome(task.task_id, True, data, seconds=time.perf_counter() - started)
     except MemoryError:
         return Outcome(
@@ -188,8 +194,35 @@ def run_task(processor: Any, task: Task) -> Outcome:
         )
 
 
+class BadResult(Exception):
+    """The processor returned something a record cannot hold."""
+
+
+def _as_record_data(data: Any) -> dict[str, Any]:
+    """The processor's dict as plain JSON data, or BadResult saying what is wrong.
+
+    A round trip through JSON turns subclasses and tuples into what the
+    journal will hold anyway, and refuses NaN and infinities, which are not
+    JSON and would make the journal unreadable to strict parsers.
+    """
+    if not isinstance(data, dict):
+        raise BadResult(f"processor returned {type(data).__name__}, not a dict")
+    try:
+        plain = json.loads(json.dumps(data, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as error:
+        raise BadResult(f"processor returned data that is not JSON: {error}") from None
+    pages = plain.get("pages", 0)
+    if isinstance(pages, bool) or not isinstance(pages, int) or pages < 0:
+        raise BadResult(f"processor returned pages={pages!r}: not a whole number of at least 0")
+    return plain
+
+
 def _describe(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
+    try:
+        text = " ".join(str(error).split())
+    except BaseException:  # noqa: BLE001 - a processor's exception may fail to print itself
+        text = f"{type(error).__name__} (its message could not be read)"
+    text = text or type(error).__name__
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
