@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import psutil
 import pytest
 
 from faulty import MARKS_VARIABLE
-from test_recovery import docpool, journal_lines, many_pdfs, marks, wait_for
+from test_recovery import ROOT, docpool, journal_lines, many_pdfs, marks, wait_for
 from tui.pool import live_processes
 
 WORKERS = 2
@@ -80,3 +82,50 @@ def test_a_second_ctrl_c_while_stopping_leaves_a_whole_report(tmp_path):
     assert_stopped_in_order(run, output, helpers, seconds)
     for name in ("report.json", "report.csv", "report.md"):
         assert (output / name).stat().st_size > 0
+
+
+def ignoring(signum: int):
+    """A preexec_fn: the child starts with `signum` ignored, as under nohup or `cmd &`."""
+    return lambda: signal.signal(signum, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGINT], ids=["nohup", "background job"])
+def test_a_signal_ignored_when_docpool_started_stays_ignored(tmp_path, signum):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    many_pdfs(folder, 12)
+    marked = tmp_path / "marks"
+    run = docpool(
+        folder, "-o", output, "-w", WORKERS, "--processor", "faulty:mark",
+        env={MARKS_VARIABLE: str(marked), "DOCPOOL_TEST_SECONDS": "0.2"},
+        preexec_fn=ignoring(signum), start_new_session=True,
+    )
+    wait_for(lambda: len(marks(marked)) >= 1, 30, "the first document to start")
+    os.killpg(run.pid, signum)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, out + err
+    report = json.loads((output / "report.json").read_text())
+    assert report["status"] == "completed" and report["totals"]["succeeded"] == 12
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_start_up_still_stops_with_a_report(tmp_path, signum):
+    """The signal lands before the engine is even imported: no traceback, a report."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    many_pdfs(folder, 5)
+    script = (
+        "import os, sys\n"
+        "from tui import stop_signals\n"
+        "stop_signals.catch_early()\n"
+        f"os.kill(os.getpid(), {int(signum)})\n"
+        "from tui.cli import main\n"
+        f"sys.exit(main(['run', {str(folder)!r}, '-o', {str(output)!r}, '--progress', 'none']))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert run.returncode == 130, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    report = json.loads((output / "report.json").read_text())
+    assert report["status"] == "interrupted"
+    assert report["totals"]["not_processed"] == 5

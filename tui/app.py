@@ -22,6 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui import stop_signals
 from tui.events import BatchFinished
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.journal_choice import JournalChoice, JournalChoiceScreen
@@ -229,28 +230,20 @@ class DocpoolApp(App[int]):
             loop.call_soon_threadsafe(self.stop_for_signal)
 
 
-HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
-
-
 def install_signal_handlers(app: DocpoolApp) -> Callable[[], None]:
-    """Make SIGHUP and SIGTERM end the app cleanly; return a function that undoes it.
+    """Make SIGHUP, SIGTERM and a SIGINT sent by `kill` end the app cleanly,
+    signals that came during start-up included; return a function that undoes it.
 
     Textual's Linux driver leaves SIGHUP alone, so a dropped ssh connection
-    would kill the process without a report and leave workers behind.
+    would kill the process without a report and leave workers behind. (Ctrl+C
+    typed in the app is a key, not a signal.)
     """
-    previous: dict[int, object] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
         app.signalled(signum)
 
-    for number in HANDLED_SIGNALS:
-        previous[number] = signal.signal(number, handler)
-
-    def restore() -> None:
-        for number, old in previous.items():
-            signal.signal(number, old)  # type: ignore[arg-type]
-
-    return restore
+    replaced = stop_signals.route_to(handler)
+    return lambda: stop_signals.restore(replaced)
 
 
 def _silence_stdio() -> None:
@@ -289,6 +282,9 @@ def run_app(
         overwrite=overwrite, follow_symlinks=follow_symlinks,
     )
     restore = install_signal_handlers(app)
+    if app.ended_by_signal:  # stopped while it started: there is no batch yet
+        restore()
+        return SIGNAL_EXIT_CODE
     try:
         app.run()
     finally:

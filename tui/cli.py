@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from tui import stop_signals
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -151,6 +153,7 @@ def run_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    stop_signals.catch_early()
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["run"]:
         options = run_parser().parse_args(arguments[1:])

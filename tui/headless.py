@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import time
 from pathlib import Path
 from typing import IO
 
+from tui import stop_signals
 from tui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, megabytes
 from tui.engine import Batch, BatchConfig, SetupError, default_workers
 from tui.events import BatchFinished, DocumentFinished, DocumentRecord, Event, Progress, ProgressSnapshot
@@ -65,18 +65,16 @@ def run_headless(options: argparse.Namespace) -> int:
 class _StopOnSignals:
     """Ctrl+C, SIGTERM and a hang-up all stop the batch; the report is still written.
 
-    Installed before the batch is built (reading a large journal takes a
-    moment), so a signal then stops the batch as soon as it exists; once the
-    report is written, late signals are ignored so they cannot cut the exit short.
+    Taken over before the batch is built (reading a large journal takes a
+    moment), with any signal that came during start-up, so a signal then
+    stops the batch as soon as it exists; once the report is written, late
+    signals are ignored so they cannot cut the exit short.
     """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
         self._batch: Batch | None = None
         self._requested = False
-        for signum in self.SIGNALS:
-            signal.signal(signum, self._stop)
+        stop_signals.route_to(self._stop)
 
     @property
     def batch(self) -> Batch | None:
@@ -89,8 +87,7 @@ class _StopOnSignals:
             batch.interrupt()
 
     def ignore_from_now_on(self) -> None:
-        for signum in self.SIGNALS:
-            signal.signal(signum, signal.SIG_IGN)
+        stop_signals.ignore_from_now_on()
 
     def _stop(self, signum: int, frame: object) -> None:
         self._requested = True

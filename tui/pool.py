@@ -89,12 +89,13 @@ def prepare_process_start() -> None:
 
 
 def _start_helpers() -> None:
-    """Start the forkserver and resource tracker deaf to hang-ups and SIGTERM.
+    """Start the forkserver and resource tracker deaf to Ctrl+C, hang-ups and SIGTERM.
 
-    A dropped ssh connection sends SIGHUP to the whole job; a helper that died
-    of it would take every worker with it before the controller could stop the
-    batch in order. Ignored signals survive exec, so the helpers keep ignoring
-    them; they still exit when the controller is gone (their pipe from it
+    A dropped ssh connection or Ctrl+C signals the whole job; a helper that
+    died of it (Ctrl+C while the forkserver is still importing) would take
+    every worker with it before the controller could stop the batch in order.
+    Ignored signals survive exec, so the helpers keep ignoring them (and
+    Python in them installs no KeyboardInterrupt); they still exit when the controller is gone (their pipe from it
     closes), and the workers re-enable SIGTERM for themselves.
     """
     from multiprocessing import forkserver, resource_tracker
@@ -103,7 +104,7 @@ def _start_helpers() -> None:
         resource_tracker.ensure_running()
         forkserver.ensure_running()
         return
-    deaf = (signal.SIGHUP, signal.SIGTERM)
+    deaf = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
     saved = {signum: signal.signal(signum, signal.SIG_IGN) for signum in deaf}
     try:
         resource_tracker.ensure_running()
