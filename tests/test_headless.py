@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pdfs import make_broken, make_encrypted, make_folder, make_pdf
+from test_recovery import ROOT
 from tui.events import ProgressSnapshot, Totals
 from tui.headless import progress_bar, progress_fields, progress_line
 
@@ -221,3 +224,21 @@ def test_a_newline_in_a_failed_name_stays_on_one_line(tmp_path):
     assert result.returncode == 1
     failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
     assert failed == [failed[0]] and "two\\nlines.pdf" in failed[0]
+
+
+@pytest.mark.parametrize(
+    "redirection", ["2>&-", ">&-", "<&-", ">/dev/full", "2>/dev/full"],
+    ids=["stderr closed", "stdout closed", "stdin closed", "stdout full", "stderr full"],
+)
+def test_closed_or_full_standard_streams_change_nothing(tmp_path, redirection):
+    folder = make_folder(tmp_path / "in", good=3)
+    output = tmp_path / "out"
+    command = f'"{sys.executable}" -m tui run "{folder}" -o "{output}" --progress lines {redirection}'
+    run = subprocess.run(
+        ["sh", "-c", command], capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr
+    report = json.loads((output / "report.json").read_text())
+    assert report["totals"]["succeeded"] == 3
+    assert all(json.loads(line) for line in (output / "docpool-journal.jsonl").read_text().splitlines())

@@ -154,6 +154,7 @@ def run_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     stop_signals.catch_early()
+    open_closed_standard_streams()
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["run"]:
         options = run_parser().parse_args(arguments[1:])
@@ -176,6 +177,26 @@ def main(argv: list[str] | None = None) -> int:
         overwrite=options.overwrite,
         follow_symlinks=options.follow_symlinks,
     )
+
+
+def open_closed_standard_streams() -> None:
+    """Point a closed stdin, stdout or stderr (`2>&-`) at /dev/null.
+
+    Otherwise the next file docpool opens takes its number, and whatever is
+    written to that stream lands in it (the journal, a worker's pipe).
+    """
+    for descriptor, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(descriptor)
+            continue
+        except OSError:
+            pass
+        opened = os.open(os.devnull, os.O_RDWR)
+        if opened != descriptor:
+            os.dup2(opened, descriptor)
+            os.close(opened)
+        mode = "r" if descriptor == 0 else "w"
+        setattr(sys, name, open(descriptor, mode, closefd=False, encoding="utf-8"))
 
 
 def megabytes(value: int | None) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -112,7 +113,18 @@ def _print_summary(finished: BatchFinished) -> None:
         else:
             print("report: not written")
         sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError:  # a closed pipe, a full disk (`> /dev/full`): the report is on disk
+        silence(sys.stdout)
+
+
+def silence(stream: IO[str]) -> None:
+    """Send what is left in `stream`, and what comes later, to /dev/null, so
+    that the flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
         pass
 
 
@@ -131,8 +143,9 @@ class ProgressPrinter:
     def show(self, event: Event) -> None:
         try:
             self._show(event)
-        except (BrokenPipeError, ValueError):
+        except (OSError, ValueError):
             self.mode = "none"
+            silence(self.stream)
 
     def _show(self, event: Event) -> None:
         if self.mode == "none":
