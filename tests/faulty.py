@@ -131,3 +131,13 @@ def stalls_mid_write(path: Path) -> dict:
         file.flush()
         time.sleep(3600)
     return {}
+
+
+def blocks_the_report(path: Path) -> dict:
+    """Put a file where $DOCPOOL_TEST_REPORT_FOLDER is, so the report cannot be written there."""
+    import shutil
+
+    folder = Path(os.environ["DOCPOOL_TEST_REPORT_FOLDER"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.write_text("in the way")
+    return {"pages": 1}

@@ -67,6 +67,101 @@ def test_a_folder_that_is_not_a_folder_is_one_line(tmp_path, make, message):
     assert message in err
 
 
+# What the output folder and the report path already hold.
+
+
+def refused(*arguments: object) -> str:
+    run = docpool(*arguments)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 2, err
+    assert_one_line_error(err)
+    return err
+
+
+def test_an_output_folder_holding_other_files_is_refused_unless_overwrite(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    make_pdf(folder / "b.pdf")
+    output.mkdir()
+    (output / "a.pdf.txt").write_text("my notes")
+    (output / "keep.txt").write_text("mine")
+    assert "already holds other files" in refused(folder, "-o", output)
+    assert (output / "a.pdf.txt").read_text() == "my notes"
+    assert not (output / "report.json").exists()
+
+    run = docpool(folder, "-o", output, "--overwrite")
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 0, out + err
+    assert (output / "keep.txt").read_text() == "mine"
+    assert (output / "a.pdf.txt").read_text() != "my notes"
+
+
+def test_a_refused_overwrite_deletes_nothing(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    run_batch(BatchConfig(folder, output, workers=1, processor="text"))
+    before = sorted(path.name for path in output.iterdir())
+    assert "must name a .json file" in refused(
+        folder, "-o", output, "--overwrite", "--report", tmp_path / "report.txt"
+    )
+    assert sorted(path.name for path in output.iterdir()) == before
+
+
+def test_a_journal_that_is_not_a_file_is_a_setup_error(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    (output / "docpool-journal.jsonl").mkdir(parents=True)
+    assert "is not a file" in refused(folder, "-o", output)
+
+
+def test_a_report_path_is_checked_before_the_batch_starts(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    assert "cannot write the report" in refused(folder, "-o", output, "--report", "/proc/r.json")
+    mine = tmp_path / "reports" / "summary.json"
+    mine.parent.mkdir()
+    mine.write_text('{"mine": 1}')
+    assert "not a docpool report" in refused(folder, "-o", output, "--report", mine)
+    assert json.loads(mine.read_text()) == {"mine": 1}
+    assert not output.exists() or not list(output.glob("*.txt"))
+
+
+def test_a_docpool_report_elsewhere_may_be_replaced_by_the_next_run(tmp_path):
+    folder = tmp_path / "in"
+    make_pdf(folder / "a.pdf")
+    report = tmp_path / "reports" / "summary.json"
+    for output in (tmp_path / "out-1", tmp_path / "out-2"):
+        run = docpool(folder, "-o", output, "--report", report)
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 0, out + err
+    assert json.loads(report.read_text())["output"] == str(tmp_path / "out-2")
+
+
+def test_a_report_that_cannot_be_written_at_the_end_is_not_exit_0(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf")
+    reports = tmp_path / "reports"
+    run = docpool(
+        folder, "-o", output, "--report", reports / "summary.json", "--processor",
+        "faulty:blocks_the_report", env={"DOCPOOL_TEST_REPORT_FOLDER": str(reports)},
+    )
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 1, out + err
+    assert "report: not written" in out and "cannot write the report" in out
+
+
+@pytest.mark.parametrize("where", [["", "-o", "out"], ["in", "-o", ""]], ids=["folder", "output"])
+def test_an_empty_path_is_refused_not_taken_as_the_current_folder(tmp_path, where):
+    make_pdf(tmp_path / "in" / "a.pdf")
+    (tmp_path / "mine.txt").write_text("mine")
+    run = subprocess.run(
+        [sys.executable, "-m", "tui", "run", *where], capture_output=True, text=True,
+        timeout=60, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert run.returncode == 2 and "empty path" in run.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "mine.txt"]
+
+
 @pytest.mark.parametrize("content", [None, "notes.txt"], ids=["empty", "no PDFs"])
 def test_a_folder_with_nothing_to_do_completes_with_an_empty_report(tmp_path, content):
     folder = tmp_path / "in"

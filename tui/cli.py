@@ -30,7 +30,7 @@ report.md) when the batch ends, however it ends.
 EXIT_CODES = """\
 exit codes (docpool run):
   0    every document succeeded
-  1    at least one document failed
+  1    at least one document failed, or the report could not be written
   2    bad usage or setup (folder not found, output not writable...)
   130  interrupted (Ctrl+C, SIGTERM, SIGHUP); the report is still written
 """
@@ -49,6 +49,14 @@ def whole_number(minimum: int):
         return value
 
     return parse
+
+
+def path_argument(text: str) -> Path:
+    """An argparse type: a path, but not an empty one (an unset `$OUT` must not
+    mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty path")
+    return Path(text)
 
 
 positive_int = whole_number(1)
@@ -73,11 +81,11 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
         help=f"worker processes (default: the number of CPUs, {cpus})",
     )
     parser.add_argument(
-        "-o", "--output", type=Path, default=None, metavar="DIR",
+        "-o", "--output", type=path_argument, default=None, metavar="DIR",
         help="where text, journal and report go (default: ./docpool-out)",
     )
     parser.add_argument(
-        "--report", type=Path, default=None, metavar="PATH",
+        "--report", type=path_argument, default=None, metavar="PATH",
         help="report.json path; report.csv and report.md go beside it "
         "(default: OUTPUT/report.json)",
     )
@@ -124,7 +132,7 @@ def app_parser() -> argparse.ArgumentParser:
         epilog="Run 'docpool run --help' for the headless command.\n\n" + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("folder", nargs="?", type=Path, help="folder of PDFs to preselect")
+    parser.add_argument("folder", nargs="?", type=path_argument, help="folder of PDFs to preselect")
     add_batch_options(parser)
     parser.add_argument("--version", action="version", version=f"docpool {_version()}")
     return parser
@@ -143,7 +151,7 @@ def run_parser() -> argparse.ArgumentParser:
         "  none   nothing but the final summary\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("folder", type=Path, help="folder of PDFs (searched recursively)")
+    parser.add_argument("folder", type=path_argument, help="folder of PDFs (searched recursively)")
     add_batch_options(parser)
     parser.add_argument(
         "--progress", choices=("auto", "bar", "lines", "json", "none"), default="auto",

@@ -61,7 +61,7 @@ from tui.processors import (
     load_processor,
     text_output_path,
 )
-from tui.report import RunFacts, write_report
+from tui.report import RunFacts, is_docpool_report, report_paths, write_report
 from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings
 
 LOOKAHEAD_DOCUMENTS = 256
@@ -850,6 +850,74 @@ def _without_links(path: Path) -> Path:
     return Path(os.path.realpath(path.parent)) / path.name
 
 
+def _check_earlier_run(config: BatchConfig, output: Path, folder: Path) -> None:
+    """Refuse to start over an earlier run unless told what to do with it, and
+    resume only a run of the same folder with the same processor."""
+    if journal_in_use(output):
+        raise SetupError(f"{output} is in use by another docpool run that is still going")
+    journal = journal_path(output)
+    if config.resume:
+        try:
+            os.close(os.open(journal, os.O_WRONLY | os.O_APPEND))
+        except OSError as error:
+            raise SetupError(f"cannot write the journal {journal}: {error.strerror or error}") from None
+        if not has_header(output):
+            return  # killed before it recorded anything: start afresh
+        try:
+            header = read_header(output)
+        except JournalError as error:
+            raise SetupError(str(error)) from None
+        if Path(header.get("folder", "")) != folder:
+            raise SetupError(
+                f"{output} holds a run of {header.get('folder')!r}, not of {str(folder)!r}"
+            )
+        earlier = header.get("processor")
+        if earlier and earlier != config.processor:
+            raise SetupError(
+                f"{output} holds a run with processor {earlier!r}, not {config.processor!r}: "
+                "resume with the same processor or use --overwrite"
+            )
+    elif not config.overwrite:
+        raise SetupError(
+            f"{output} already holds a docpool run: use --resume to continue it "
+            "or --overwrite to start again"
+        )
+
+
+OWN_LEFTOVERS = frozenset({STAGING_FOLDER, ".docpool-write-test"})
+
+
+def _holds_other_files(output: Path) -> bool:
+    """Whether `output` holds anything but what docpool leaves in a fresh folder."""
+    with os.scandir(output) as entries:
+        return any(entry.name not in OWN_LEFTOVERS for entry in entries)
+
+
+def _checked_report(config: BatchConfig, output: Path) -> Path | None:
+    """The --report path made absolute, once its folder is known to be writable
+    and it would replace nothing but an earlier docpool report."""
+    if config.report is None:
+        return None
+    report = Path(os.path.expanduser(str(config.report))).absolute()
+    if report.suffix.lower() != ".json":
+        raise SetupError(f"--report must name a .json file: {report}")
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        probe = report.parent / f".{report.stem}.docpool-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise SetupError(f"cannot write the report to {report.parent}: {error.strerror or error}") from None
+    if report.parent != output and not config.overwrite:
+        taken = [path for path in report_paths(report) if os.path.lexists(path)]
+        if taken and not is_docpool_report(report):
+            raise SetupError(
+                f"{taken[0]} exists and is not a docpool report: choose another --report path, "
+                "or --overwrite to replace it"
+            )
+    return report
+
+
 def _checked(config: BatchConfig) -> BatchConfig:
     """Validate the configuration and prepare the output folder, or raise SetupError."""
     folder = Path(os.path.expanduser(str(config.folder)))
@@ -883,46 +951,24 @@ def _checked(config: BatchConfig) -> BatchConfig:
         probe.unlink()
     except OSError as error:
         raise SetupError(f"cannot write to output folder {output}: {error.strerror or error}") from None
+    report = _checked_report(config, output)
+    journal = journal_path(output)
+    if os.path.lexists(journal) and not journal.is_file():
+        raise SetupError(f"{journal} is not a file: move it away or choose another output folder")
+    # Everything is checked before anything is removed: a refused batch deletes nothing.
     if journal_exists(output):
-        if journal_in_use(output):
-            raise SetupError(f"{output} is in use by another docpool run that is still going")
-        if config.resume and not has_header(output):
-            pass  # killed before it recorded anything: start afresh
-        elif config.resume:
-            try:
-                header = read_header(output)
-            except JournalError as error:
-                raise SetupError(str(error)) from None
-            if Path(header.get("folder", "")) != folder:
-                raise SetupError(
-                    f"{output} holds a run of {header.get('folder')!r}, not of {str(folder)!r}"
-                )
-            earlier = header.get("processor")
-            if earlier and earlier != config.processor:
-                raise SetupError(
-                    f"{output} holds a run with processor {earlier!r}, not {config.processor!r}: "
-                    "resume with the same processor or use --overwrite"
-                )
-        elif config.overwrite:
-            _remove_earlier_text(output)
-            try:
-                journal_path(output).unlink()
-            except OSError as error:
-                raise SetupError(
-                    f"cannot remove the earlier run's journal: {error.strerror or error}"
-                ) from None
-        else:
-            raise SetupError(
-                f"{output} already holds a docpool run: use --resume to continue it "
-                "or --overwrite to start again"
-            )
-    report = config.report
-    if report is not None:
-        report = Path(os.path.expanduser(str(report))).absolute()
-        if report.suffix.lower() != ".json":
-            raise SetupError(f"--report must name a .json file: {report}")
+        _check_earlier_run(config, output, folder)
+    elif not config.overwrite and _holds_other_files(output):
+        raise SetupError(
+            f"{output} already holds other files: choose an empty or new output folder, "
+            "or --overwrite to write into it anyway (files with the same names are replaced)"
+        )
+    if journal_exists(output) and config.overwrite:
+        _remove_earlier_text(output)
         try:
-            report.parent.mkdir(parents=True, exist_ok=True)
+            journal.unlink()
         except OSError as error:
-            raise SetupError(f"cannot create {report.parent}: {error.strerror or error}") from None
+            raise SetupError(
+                f"cannot remove the earlier run's journal: {error.strerror or error}"
+            ) from None
     return replace(config, folder=folder, output=output, report=report)

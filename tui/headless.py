@@ -60,7 +60,9 @@ def run_headless(options: argparse.Namespace) -> int:
     _print_summary(finished)
     if finished.status != "completed":
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if finished.snapshot.totals.failed else EXIT_OK
+    if finished.snapshot.totals.failed or not finished.report_path:
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 class _StopOnSignals:

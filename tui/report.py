@@ -85,6 +85,16 @@ def report_paths(report_json: Path) -> tuple[Path, Path, Path]:
     return report_json, report_json.with_suffix(".csv"), report_json.with_suffix(".md")
 
 
+def is_docpool_report(report_json: Path) -> bool:
+    """Whether `report_json` is a report docpool wrote (so replacing it loses nothing of the user's)."""
+    try:
+        with open(report_json, encoding="utf-8") as file:
+            found = json.load(file)
+    except (OSError, ValueError):
+        return False
+    return isinstance(found, dict) and {"status", "totals", "report_csv"} <= found.keys()
+
+
 def write_report(
     report_json: Path,
     facts: RunFacts | Callable[[], RunFacts],
