@@ -304,6 +304,7 @@ def test_progress_snapshots_carry_totals_and_eta(tmp_path):
         (lambda tmp: BatchConfig(make_pdf(tmp / "a.pdf")), "not a folder"),
         (lambda tmp: BatchConfig(tmp, processor="nosuchmodule:run"), "cannot import"),
         (lambda tmp: BatchConfig(tmp, processor="bogus"), "unknown processor"),
+        (lambda tmp: BatchConfig(tmp, processor="exits_at_import:run"), r"it exited \(5\)"),
         (lambda tmp: BatchConfig(tmp, output=make_pdf(tmp / "b.pdf")), "cannot write to output"),
         (lambda tmp: BatchConfig(tmp, report=tmp / "r.txt"), ".json"),
     ],

@@ -69,9 +69,10 @@ def load_processor(spec: str, folder: Path, output: Path) -> Processor:
         sys.path.append(os.getcwd())  # a module in the current folder, as with `python -m`
     try:
         module = importlib.import_module(module_name)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a module may call sys.exit() as it loads
+        reason = f"it exited ({error.code})" if isinstance(error, SystemExit) else error
         raise ProcessorNotFound(
-            f"cannot import {module_name!r} for processor {spec!r}: {error}"
+            f"cannot import {module_name!r} for processor {spec!r}: {reason}"
         ) from None
     function = getattr(module, function_name, None)
     if not callable(function):
