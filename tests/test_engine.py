@@ -335,3 +335,39 @@ def test_rerun_over_an_earlier_run_needs_resume_or_overwrite(tmp_path):
     assert report["totals"]["resumed"] == 2
     assert report["totals"]["succeeded"] == 2
     assert report["totals"]["processed_this_run"] == 0
+
+
+def test_the_end_of_an_interrupted_resume_counts_what_it_took_over(tmp_path):
+    folder, output = make_folder(tmp_path / "in", good=20), tmp_path / "out"
+    run_batch(Batch(BatchConfig(folder, output, workers=2, processor="info")))
+
+    def stop_at_once(batch, event, events):
+        if isinstance(event, BatchStarted):
+            batch.interrupt()
+
+    _, finished = run_batch(
+        Batch(BatchConfig(folder, output, workers=2, processor="info", resume=True)), stop_at_once
+    )
+    report = report_of(output)
+    assert finished.status == report["status"] == "interrupted"
+    assert finished.snapshot.totals.succeeded == report["totals"]["succeeded"] == 20
+    assert finished.not_processed == report["totals"]["not_processed"] == 0
+
+
+def test_when_the_report_cannot_be_written_the_end_still_counts_every_document(tmp_path):
+    folder, output = make_folder(tmp_path / "in", good=30), tmp_path / "out"
+    reports = tmp_path / "reports"
+
+    def block_the_report_then_stop(batch, event, events):
+        if isinstance(event, DocumentFinished) and not reports.is_file():
+            reports.rmdir()
+            reports.write_text("in the way")
+            batch.interrupt()
+
+    _, finished = run_batch(
+        Batch(BatchConfig(folder, output, workers=1, processor="info", report=reports / "r.json")),
+        block_the_report_then_stop,
+    )
+    assert finished.report_path == "" and "cannot write the report" in finished.problem
+    totals = finished.snapshot.totals
+    assert totals.succeeded + totals.failed + finished.not_processed == 30

@@ -624,7 +624,6 @@ class Batch:
             except OSError as error:
                 problem = problem or _journal_problem(error)
         now = self._clock()
-        snapshot = self._snapshot(now)
         not_processed = self._not_processed()
         facts = RunFacts(
             status=status,
@@ -654,12 +653,17 @@ class Batch:
             """With what the end of the walk taught: documents taken over, documents gone."""
             return replace(facts, resumed=self._counts.resumed, removed=self._removed)
 
+        rows = records()
         try:
-            write_report(report_path, facts_after_records, records())
+            write_report(report_path, facts_after_records, rows)
             written = str(report_path)
         except OSError as error:
             written = ""
             problem = problem or f"cannot write the report {report_path}: {error.strerror or error}"
+            for _ in rows:  # the summary still counts every document
+                pass
+        # Taken after the walk that the report finished: it counts what was taken over.
+        snapshot = self._snapshot(now)
         return BatchFinished(status, snapshot, written, left, problem, removed=self._removed)
 
     def _journalled_records(self) -> Iterator[DocumentRecord]:
