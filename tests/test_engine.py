@@ -371,3 +371,56 @@ def test_when_the_report_cannot_be_written_the_end_still_counts_every_document(t
     assert finished.report_path == "" and "cannot write the report" in finished.problem
     totals = finished.snapshot.totals
     assert totals.succeeded + totals.failed + finished.not_processed == 30
+
+
+class JumpingClock:
+    """The real monotonic clock, plus jumps a test makes (time the process lay still)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+
+def test_time_the_controller_lay_still_counts_against_no_timeout(tmp_path):
+    """Ctrl+Z, then `fg` a minute later: the document in flight was not hanging."""
+    folder = make_folder(tmp_path / "in", good=2)
+    clock = JumpingClock()
+
+    def stopped_for_a_minute(batch, event, events):
+        if isinstance(event, DocumentStarted) and clock.offset == 0:
+            clock.offset = 60.0
+
+    events, finished = run_batch(
+        Batch(BatchConfig(folder, tmp_path / "out", workers=1, timeout=5, processor="faulty:slow", retries=0), clock=clock),
+        stopped_for_a_minute,
+    )
+    assert [record.status for record in finished_records(events)] == ["succeeded", "succeeded"]
+
+
+def test_throughput_leaves_out_a_pause(tmp_path):
+    folder = make_folder(tmp_path / "in", good=24)
+    clock = JumpingClock()
+    seen: dict[str, float] = {}
+
+    def pause_for_a_while(batch, event, events):
+        done = sum(isinstance(e, DocumentFinished) for e in events)
+        if isinstance(event, Progress) and not batch.paused and "before" not in seen and done >= 8:
+            seen["before"] = event.snapshot.docs_per_second
+            batch.pause()
+        elif isinstance(event, Progress) and batch.paused and not event.snapshot.in_flight:
+            seen["paused"] = event.snapshot.docs_per_second
+            clock.offset += 30.0
+            batch.resume()
+            seen["resumed_at"] = done
+        elif isinstance(event, Progress) and "resumed_at" in seen and "after" not in seen:
+            if done >= seen["resumed_at"] + 4:
+                seen["after"] = event.snapshot.docs_per_second
+
+    run_batch(
+        Batch(BatchConfig(folder, tmp_path / "out", workers=2, processor="faulty:slow"), clock=clock),
+        pause_for_a_while,
+    )
+    assert seen["paused"] == 0.0
+    assert seen["after"] > seen["before"] / 3, seen

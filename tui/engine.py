@@ -68,6 +68,10 @@ LOOKAHEAD_DOCUMENTS = 256
 RETRYABLE_ERRORS = frozenset({"timeout", "crashed", "memory"})
 SNAPSHOT_SECONDS = 0.2
 POLL_SECONDS = 0.1
+STALL_SECONDS = 2.0
+"""A turn of the loop this much longer than its longest wait means the
+controller lay still (Ctrl+Z, SIGSTOP, a suspended machine), and its workers
+most likely with it: that time counts against no document's timeout."""
 RATE_WINDOW_SECONDS = 10.0
 MIN_MEMORY_LIMIT = 512 * 1024 * 1024
 
@@ -181,6 +185,9 @@ class Batch:
         self._count_stop = threading.Event()
         self._running: dict[int, _Running] = {}
         self._rates: deque[tuple[float, int, int, int]] = deque()
+        self._idle = 0.0
+        """Seconds the batch did no work (paused with nothing running, or
+        stopped), left out of the throughput so it is right again at once."""
         self._eta = EtaEstimator(self._workers)
         self._ran = False
 
@@ -293,7 +300,7 @@ class Batch:
         yield event
 
     def _loop(self, pool: Executor, journal: Journal) -> Iterator[Event]:
-        next_snapshot = self._clock()
+        next_snapshot = last_turn = self._clock()
         held = False
         ids = itertools.count(1)
         while True:
@@ -357,6 +364,8 @@ class Batch:
             except OSError as error:
                 raise _Stopped(_journal_problem(error)) from None
             now = self._clock()
+            self._account_for_idle_time(now - last_turn)
+            last_turn = now
             for task_id, run in list(self._running.items()):
                 if self._stop is not None:
                     break
@@ -374,6 +383,22 @@ class Batch:
             if now >= next_snapshot:
                 next_snapshot = now + SNAPSHOT_SECONDS
                 yield Progress(self._snapshot(now))
+
+    def _account_for_idle_time(self, turn: float) -> None:
+        """Leave time the batch did no work out of its throughput, and a stall
+        out of the running documents' timeouts."""
+        if self._paused and not self._in_flight():
+            self._idle += turn
+            return
+        stalled = turn - POLL_SECONDS
+        if stalled <= STALL_SECONDS:
+            return
+        self._idle += stalled
+        for run in self._running.values():
+            if run.started is not None:
+                run.started += stalled
+            if run.left is not None:
+                run.left = (run.left[0], run.left[1] + stalled)
 
     def _start(self, run: _Running) -> DocumentStarted:
         run.started = self._clock()
@@ -538,12 +563,15 @@ class Batch:
             InFlight(run.document.relative, run.document.bytes, run.started, run.attempt)
             for run in self._in_flight()
         )
-        self._rates.append((now, counts.processed, counts.processed_pages, counts.processed_bytes))
-        while len(self._rates) > 2 and now - self._rates[1][0] >= RATE_WINDOW_SECONDS:
+        working = now - self._idle
+        self._rates.append((working, counts.processed, counts.processed_pages, counts.processed_bytes))
+        while len(self._rates) > 2 and working - self._rates[1][0] >= RATE_WINDOW_SECONDS:
             self._rates.popleft()
         first = self._rates[0]
-        span = now - first[0]
-        if span > 0:
+        span = working - first[0]
+        if self._paused and not in_flight:
+            docs_rate = pages_rate = bytes_rate = 0.0
+        elif span > 0:
             docs_rate = (counts.processed - first[1]) / span
             pages_rate = (counts.processed_pages - first[2]) / span
             bytes_rate = (counts.processed_bytes - first[3]) / span
