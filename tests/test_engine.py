@@ -307,6 +307,8 @@ def test_progress_snapshots_carry_totals_and_eta(tmp_path):
         (lambda tmp: BatchConfig(tmp, processor="exits_at_import:run"), r"it exited \(5\)"),
         (lambda tmp: BatchConfig(tmp, output=make_pdf(tmp / "b.pdf")), "cannot write to output"),
         (lambda tmp: BatchConfig(tmp, report=tmp / "r.txt"), ".json"),
+        (lambda tmp: BatchConfig(tmp, memory_limit=1024**2), "at least 64 MiB"),
+        (lambda tmp: BatchConfig(tmp, memory_limit=2**43 * 1024**2), "too large"),
     ],
 )
 def test_bad_setup_is_one_clear_error(tmp_path, config, message):

@@ -100,8 +100,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--memory-limit", type=non_negative_int, default=None, metavar="MB",
-        help="memory cap per worker in MiB; a document that needs more fails with "
-        "'memory' (default: half the RAM shared among the CPUs; 0: no cap)",
+        help="memory cap per worker in MiB, at least 64; a document that needs more fails "
+        "with 'memory' (default: half the RAM shared among the CPUs; 0: no cap)",
     )
     parser.add_argument(
         "--retries", type=non_negative_int, default=1, metavar="N",

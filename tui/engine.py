@@ -74,6 +74,10 @@ controller lay still (Ctrl+Z, SIGSTOP, a suspended machine), and its workers
 most likely with it: that time counts against no document's timeout."""
 RATE_WINDOW_SECONDS = 10.0
 MIN_MEMORY_LIMIT = 512 * 1024 * 1024
+SMALLEST_MEMORY_LIMIT = 64 * 1024 * 1024
+"""Below this a worker fails arbitrary documents, whichever it happens to grow on."""
+LARGEST_MEMORY_LIMIT = 2**62
+"""The kernel's limits are 64-bit; more than this is no cap at all."""
 
 
 def default_workers() -> int:
@@ -967,6 +971,15 @@ def _checked(config: BatchConfig) -> BatchConfig:
         raise SetupError("retries cannot be negative")
     if config.memory_limit is not None and config.memory_limit < 0:
         raise SetupError("memory limit cannot be negative")
+    if config.memory_limit and config.memory_limit < SMALLEST_MEMORY_LIMIT:
+        raise SetupError(
+            f"memory limit must be at least {SMALLEST_MEMORY_LIMIT // 1024**2} MiB "
+            "(a worker needs that much before it opens a document), or 0 for no cap"
+        )
+    if config.memory_limit and config.memory_limit > LARGEST_MEMORY_LIMIT:
+        raise SetupError(
+            f"memory limit too large: at most {LARGEST_MEMORY_LIMIT // 1024**2} MiB, or 0 for no cap"
+        )
     if config.resume and config.overwrite:
         raise SetupError("choose --resume or --overwrite, not both")
     if config.processor not in BUILTIN_PROCESSORS:

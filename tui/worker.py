@@ -307,5 +307,5 @@ def _cap_memory(limit: int) -> None:
 
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
+    except (ValueError, OSError, OverflowError):
         pass
