@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
 
+from pdfs import make_pdf
+from test_recovery import ROOT
 from tui.events import DocumentRecord
 from tui.report import RunFacts, write_report
 
@@ -98,3 +103,17 @@ def test_documents_gone_since_an_earlier_run_are_counted_beside_the_totals(tmp_p
     write_report(tmp_path / "report.json", FACTS, iter(RECORDS))
     assert json.loads((tmp_path / "report.json").read_text())["removed"] == 0
     assert "no longer in the folder" not in (tmp_path / "report.md").read_text()
+
+
+def test_report_and_text_files_get_the_usual_permissions(tmp_path):
+    """Written through a private temporary file, they still end as open() would make them."""
+    make_pdf(tmp_path / "in" / "a.pdf")
+    script = (
+        "import os, sys; os.umask(0o022); from tui.cli import main; "
+        f"sys.exit(main(['run', {str(tmp_path / 'in')!r}, '-o', {str(tmp_path / 'out')!r}, '--progress', 'none']))"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for name in ("a.pdf.txt", "report.json", "report.csv", "report.md", "docpool-journal.jsonl"):
+        assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) == 0o644, name

@@ -11,6 +11,16 @@ from pathlib import Path
 from typing import IO
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+"""Read once, at import: setting it to read it is not thread-safe."""
+
+
 @contextmanager
 def open_atomically(
     target: Path,
@@ -31,6 +41,7 @@ def open_atomically(
         dir=_temporary_folder(target.parent, staging), prefix=".tmp-", suffix=".part"
     )
     try:
+        os.fchmod(descriptor, 0o666 & ~_UMASK)  # as open() would: mkstemp makes it private
         with os.fdopen(
             descriptor, "w", encoding="utf-8", errors=errors, newline=newline
         ) as file:
