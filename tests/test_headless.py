@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
 
 from pdfs import make_broken, make_encrypted, make_folder, make_pdf
 from test_recovery import ROOT
-from tui.events import ProgressSnapshot, Totals
-from tui.headless import progress_bar, progress_fields, progress_line
+from tui.events import Progress, ProgressSnapshot, Totals
+from tui.headless import ProgressPrinter, progress_bar, progress_fields, progress_line
 
 TESTS = Path(__file__).parent
 
@@ -242,3 +247,15 @@ def test_closed_or_full_standard_streams_change_nothing(tmp_path, redirection):
     report = json.loads((output / "report.json").read_text())
     assert report["totals"]["succeeded"] == 3
     assert all(json.loads(line) for line in (output / "docpool-journal.jsonl").read_text().splitlines())
+
+
+def test_the_bar_fits_a_narrow_terminal():
+    """At 40 columns a full bar would wrap, and each redraw would add a line."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    with open(slave, "w", encoding="utf-8", closefd=True) as stream:
+        ProgressPrinter("bar", stream, clock=lambda: 100.0).show(Progress(_snapshot(84, 90.0)))
+    drawn = os.read(master, 4096).decode()
+    os.close(master)
+    line = drawn.replace("\r", "").replace("\x1b[K", "")
+    assert 0 < len(line) < 40, repr(drawn)

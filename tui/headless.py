@@ -177,8 +177,17 @@ class ProgressPrinter:
         elif self.mode == "lines":
             self.stream.write(progress_line(snapshot, status) + "\n")
         elif self.mode == "bar":
-            self.stream.write("\r" + progress_bar(snapshot, self._blocks) + "\x1b[K")
+            line = progress_bar(snapshot, self._blocks)[: self._columns() - 1]
+            self.stream.write("\r" + line + "\x1b[K")
             self._bar_drawn = True
+
+    def _columns(self) -> int:
+        """The terminal's width now (it may have been resized): a longer bar
+        would wrap, and every redraw would add a line."""
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns or 80
+        except (OSError, ValueError, AttributeError):
+            return 80
 
     def _clear_bar(self) -> None:
         if self._bar_drawn:
