@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import time
 from pathlib import Path
@@ -426,3 +427,14 @@ def test_throughput_leaves_out_a_pause(tmp_path):
     )
     assert seen["paused"] == 0.0
     assert seen["after"] > seen["before"] / 3, seen
+
+
+def test_a_run_that_loses_the_output_folder_to_another_writes_no_report_there(tmp_path):
+    """Another run took the folder between the check and the start: its report is its own."""
+    folder, output = make_folder(tmp_path / "in", good=3), tmp_path / "out"
+    batch = Batch(BatchConfig(folder, output, workers=1, processor="info"))
+    with open(output / "docpool-journal.jsonl", "a") as other_run:
+        fcntl.flock(other_run, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        events, finished = run_batch(batch)
+    assert finished.report_path == "" and "in use by another docpool run" in finished.problem
+    assert not (output / "report.json").exists()

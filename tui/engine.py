@@ -263,6 +263,11 @@ class Batch:
             )
         except OSError as error:
             self._journal_start = 0
+            if error.errno == errno.EBUSY:  # another run took the folder since it was checked
+                self._count_stop.set()
+                now = self._clock()
+                yield BatchFinished("interrupted", self._snapshot(now), "", 0, _journal_problem(error))
+                return  # its report is that run's to write
             yield self._finish(None, None, counter, "interrupted", _journal_problem(error))
             return
         self._journal_start = journal.size
