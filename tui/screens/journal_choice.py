@@ -16,7 +16,11 @@ JournalChoice = Literal["resume", "overwrite"]
 
 
 class JournalChoiceScreen(ModalScreen[JournalChoice | None]):
-    """Resume the earlier run, overwrite it, or go back (None)."""
+    """Resume the earlier run, overwrite it, or go back (None).
+
+    Only a finished or killed run reaches this question: the app refuses an
+    output folder that a running batch holds before asking.
+    """
 
     DEFAULT_CSS = """
     JournalChoiceScreen {
@@ -36,7 +40,9 @@ class JournalChoiceScreen(ModalScreen[JournalChoice | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "choose('')", "Cancel", id="journal.cancel"),
+        Binding("escape", "choose('')", "Back", id="journal.back"),
+        Binding("r", "choose('resume')", "Resume", id="journal.resume"),
+        Binding("o", "choose('overwrite')", "Overwrite", id="journal.overwrite"),
     ]
 
     def __init__(self, output: str) -> None:
@@ -55,9 +61,9 @@ class JournalChoiceScreen(ModalScreen[JournalChoice | None]):
                 id="explanation",
             )
             with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Overwrite", id="overwrite", variant="warning")
-                yield Button("Resume", id="resume", variant="primary")
+                yield Button("Back (Esc)", id="back")
+                yield Button("Overwrite (o)", id="overwrite", variant="warning")
+                yield Button("Resume (r)", id="resume", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#resume", Button).focus()

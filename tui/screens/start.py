@@ -122,6 +122,28 @@ def retries_problem(text: str) -> str | None:
     return None if retries >= 0 else "Retries: 0 or more"
 
 
+def report_problem(text: str) -> str | None:
+    """Why the report cannot go to `text` (empty: the default), checked before
+    anything is asked or removed: the engine would refuse it only after an
+    Overwrite had cleared the earlier run."""
+    if not text.strip():
+        return None
+    report = expand(text)
+    if report.suffix.lower() != ".json" or not report.stem:
+        return "Report: a .json file, e.g. report.json (empty: in the output folder)"
+    wanted = report.absolute().parent
+    folder = wanted
+    while not _exists(folder):
+        folder = folder.parent
+    if not _is_dir(folder):
+        return f"Report: cannot create {wanted}: {folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        if folder == wanted:
+            return f"Report: cannot write in {folder}"
+        return f"Report: cannot create {wanted}: {folder} is not writable"
+    return None
+
+
 def memory_limit_text(limit: int | None) -> str:
     """Bytes as the field's MiB, rounded up so that a small cap never reads as 0 (no cap)."""
     return "" if limit is None else str(-(-limit // MIB))
@@ -320,6 +342,7 @@ class StartScreen(Screen[None]):
             folder_problem(folder)
             or processor_problem(processor)
             or timeout_problem(timeout)
+            or report_problem(self.query_one("#report", Input).value)
             or self._more_options_problem()
         )
         if problem is not None:
@@ -351,6 +374,13 @@ class StartScreen(Screen[None]):
         """Say why the batch cannot start, beside the Start button."""
         self.query_one("#status", Static).update(Text(problem))
         self.notify(problem, title="Cannot start", severity="error", markup=False)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True  # let the folder checks below say what is wrong with it
 
 
 def _is_dir(path: Path) -> bool:
