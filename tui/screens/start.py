@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
@@ -29,6 +29,7 @@ from textual.widgets import (
     Label,
     Static,
 )
+from textual.widgets.collapsible import CollapsibleTitle
 
 from tui.cli import megabytes
 from tui.widgets.folder_input import FolderInput, expand, folder_problem
@@ -149,6 +150,11 @@ def memory_limit_text(limit: int | None) -> str:
     return "" if limit is None else str(-(-limit // MIB))
 
 
+class Form(VerticalScroll, can_focus=False):
+    """The fields, scrolled to whichever has focus on a small terminal; never
+    a Tab stop itself."""
+
+
 class StartScreen(Screen[None]):
     """The first screen: everything a batch needs, with Start focused once a folder is given."""
 
@@ -188,6 +194,8 @@ class StartScreen(Screen[None]):
         Binding("ctrl+r", "start", "Start", id="start.start", priority=True),
         Binding("ctrl+o", "focus_tree", "Browse", id="start.browse"),
         Binding("ctrl+l", "focus_folder", "Type folder", id="start.type"),
+        # Not ctrl+e: an Input's "end of line".
+        Binding("ctrl+t", "more_options", "More options", id="start.more"),
     ]
 
     def __init__(self, options: StartOptions) -> None:
@@ -202,7 +210,7 @@ class StartScreen(Screen[None]):
         if not _is_dir(tree_root):
             tree_root = Path(".")
         yield Header()
-        with Vertical(id="form"):
+        with Form(id="form"):
             with Horizontal(classes="row"):
                 yield Label("Folder")
                 yield FolderInput(folder, id="folder")
@@ -323,6 +331,18 @@ class StartScreen(Screen[None]):
 
     def action_focus_folder(self) -> None:
         self.query_one("#folder", FolderInput).focus()
+
+    def action_more_options(self) -> None:
+        """Open "More options" at its first field; close it if it is open."""
+        more = self.query_one("#more", Collapsible)
+        if more.collapsed:
+            more.collapsed = False
+            self.call_after_refresh(self.query_one("#memory-limit", Input).focus)
+            return
+        focused = self.focused
+        more.collapsed = True
+        if focused is not None and more in focused.ancestors:
+            self.query_one(CollapsibleTitle).focus()
 
     def action_start(self) -> None:
         request, problem = self.request()
