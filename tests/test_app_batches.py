@@ -93,7 +93,16 @@ def test_a_later_batch_on_another_folder_can_overwrite_a_resumed_run(tmp_path):
             start.query_one("#folder", FolderInput).value = str(second_folder)
             await pilot.press("ctrl+r")
             await pilot.pause()
-            assert isinstance(app.screen, JournalChoiceScreen)
+            dialog = app.screen
+            assert isinstance(dialog, JournalChoiceScreen)
+            # Resuming a run of another folder can only be refused: not offered.
+            assert dialog.query_one("#resume", Button).disabled
+            assert f"a run of {first_folder}, not of this folder" in str(
+                dialog.query_one("#explanation", Static).content
+            )
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.screen is dialog
             await pilot.press("o")
             second = await run_to_the_end(pilot)
             assert second.finished.status == "completed"

@@ -145,7 +145,10 @@ class DocpoolApp(App[int]):
                 if answer is not None:
                     self.start_batch(request, answer)
 
-            self.push_screen(JournalChoiceScreen(str(request.output)), chosen)
+            self.push_screen(
+                JournalChoiceScreen(str(request.output), cannot_resume=_cannot_resume(request)),
+                chosen,
+            )
             return
         config = BatchConfig(
             folder=request.folder,
@@ -244,6 +247,26 @@ class DocpoolApp(App[int]):
         loop = self._event_loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.stop_for_signal)
+
+
+def _cannot_resume(request: StartRequest) -> str:
+    """Why the engine would refuse to resume the run in `request.output` (empty: it
+    would not), so the dialog does not offer what can only fail."""
+    from tui.journal import JournalError, has_header, read_header
+
+    if not has_header(request.output):
+        return ""  # killed before it recorded anything: resuming starts afresh
+    try:
+        header = read_header(request.output)
+    except JournalError:
+        return ""  # the engine says what is wrong with it
+    earlier = header.get("folder")
+    if earlier and Path(earlier) != request.folder.resolve():
+        return f"It is a run of {earlier}, not of this folder."
+    processor = header.get("processor")
+    if processor and processor != request.processor:
+        return f"It ran the processor {processor}, not {request.processor}."
+    return ""
 
 
 HANDLED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)

@@ -45,28 +45,47 @@ class JournalChoiceScreen(ModalScreen[JournalChoice | None]):
         Binding("o", "choose('overwrite')", "Overwrite", id="journal.overwrite"),
     ]
 
-    def __init__(self, output: str) -> None:
+    def __init__(self, output: str, cannot_resume: str = "") -> None:
+        """`cannot_resume`: why this batch cannot resume that run (empty: it can)."""
         super().__init__()
         self.output = output
+        self.cannot_resume = cannot_resume
 
     def compose(self) -> ComposeResult:
+        question = (
+            Text.assemble(
+                self.cannot_resume,
+                "\n\nOverwrite it (its text files are removed) and start again?",
+            )
+            if self.cannot_resume
+            else Text(
+                "Resume it (documents already done are kept), "
+                "or overwrite it (its text files are removed) and start again?"
+            )
+        )
         with Vertical():
             yield Static(
                 Text.assemble(
                     (self.output, "bold"),
                     " already holds an earlier docpool run.\n\n",
-                    "Resume it (documents already done are kept), "
-                    "or overwrite it (its text files are removed) and start again?",
+                    question,
                 ),
                 id="explanation",
             )
             with Horizontal():
                 yield Button("Back (Esc)", id="back")
                 yield Button("Overwrite (o)", id="overwrite", variant="warning")
-                yield Button("Resume (r)", id="resume", variant="primary")
+                yield Button(
+                    "Resume (r)", id="resume", variant="primary", disabled=bool(self.cannot_resume)
+                )
 
     def on_mount(self) -> None:
-        self.query_one("#resume", Button).focus()
+        self.query_one("#back" if self.cannot_resume else "#resume", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose" and parameters == ("resume",):
+            return not self.cannot_resume
+        return True
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
