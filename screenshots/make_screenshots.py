@@ -53,6 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         make_sample_folder(Path(folder))
         os.chdir(folder)
+        os.environ["HOME"] = folder  # the tree names its root ~, not a temporary path
         for name, scene in SCENES.items():
             (HERE / name).write_text(asyncio.run(screenshot(scene)), encoding="utf-8")
             print(HERE / name)

@@ -122,8 +122,13 @@ def test_workers_pause_and_cancel_steer_the_running_batch(tmp_path):
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, RunScreen)
-            assert app.focused is screen.query_one("#workers", Slider)
+            # Focus starts on the errors: Down or PageDown there leave the workers alone.
+            assert app.focused is screen.query_one("#errors", ErrorTable)
             await wait_for(pilot, lambda: snapshots and snapshots[-1].in_flight)
+            await pilot.press("down", "pagedown", "end")
+            assert screen.query_one("#workers", Slider).value == 1
+            await pilot.press("tab")
+            assert app.focused is screen.query_one("#workers", Slider)
             await pilot.press("right")
             await wait_for(pilot, lambda: snapshots[-1].workers == 2)
             await wait_for(pilot, lambda: len(snapshots[-1].in_flight) == 2)
@@ -138,7 +143,17 @@ def test_workers_pause_and_cancel_steer_the_running_batch(tmp_path):
             await pilot.press("p")
             assert not app.batch.paused
             await wait_for(pilot, lambda: snapshots[-1].totals.done > done)
+            # Cancel asks first; No keeps the batch running.
             await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.screen is screen and screen.running
+            await pilot.press("f8")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
             await wait_for(pilot, lambda: screen.finished is not None)
             assert screen.finished.status == "cancelled"
             assert screen.finished.not_processed > 0

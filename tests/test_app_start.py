@@ -10,12 +10,14 @@ from pathlib import Path
 
 from pdfs import make_broken, make_pdf
 from pilot_waits import wait_for
-from textual.widgets import Button, Input, Static
+from textual import events
+from textual.widgets import Button, Collapsible, Input, Static
+from textual.widgets.collapsible import CollapsibleTitle
 
 from tui.app import DocpoolApp
 from tui.screens.journal_choice import JournalChoiceScreen
-from tui.screens.start import StartScreen
-from tui.widgets.folder_input import FolderInput, complete_folder, folder_problem
+from tui.screens.start import StartScreen, report_problem
+from tui.widgets.folder_input import FolderInput, clean_path, complete_folder, folder_problem
 from tui.widgets.folder_tree import FolderTree
 from tui.widgets.pdf_count import PdfCount
 from tui.widgets.slider import Slider
@@ -198,5 +200,96 @@ def test_an_earlier_run_in_the_output_asks_resume_or_overwrite(tmp_path):
             await pilot.pause()
             assert isinstance(app.screen, StartScreen)
             assert app.batch is None
+
+    asyncio.run(scenario())
+
+
+def test_report_problems_are_said_in_the_app_s_words(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    assert report_problem("") is None
+    assert report_problem(str(tmp_path / "new" / "deeper" / "r.json")) is None
+    assert report_problem(str(tmp_path / "r.JSON")) is None
+    for wrong in ("r.txt", "r", ".json", f"{tmp_path}/"):
+        assert report_problem(wrong).startswith("Report: a .json file"), wrong
+    assert report_problem(str(tmp_path / "a-file" / "r.json")) == (
+        f"Report: cannot create {tmp_path / 'a-file'}: {tmp_path / 'a-file'} is not a folder"
+    )
+
+
+def test_tab_completes_only_what_is_certain(tmp_path):
+    data = tmp_path / "data"
+    for name in ("empty", "pdfs", "2019", "2020"):
+        (data / name).mkdir(parents=True)
+    assert complete_folder(f"{data}/") is None
+    assert complete_folder(f"{data}/p") == f"{data}/pdfs/"
+    assert complete_folder(f"{data}/2") == f"{data}/20"
+    assert complete_folder(f"{data}/20") is None
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            folder_input = app.screen.query_one("#folder", FolderInput)
+            folder_input.value = f"{data}/"
+            await pilot.pause(0.5)  # time for a suggestion, were there one
+            await pilot.press("tab")
+            assert folder_input.value == f"{data}/"
+            assert app.focused is not folder_input
+            folder_input.focus()
+            folder_input.value = f"{data}/e"
+            await wait_for(pilot, lambda: folder_input._suggestion == f"{data}/empty/", seconds=10.0)
+            await pilot.press("tab")
+            assert folder_input.value == f"{data}/empty/"
+            assert app.focused is folder_input
+
+    asyncio.run(scenario())
+
+
+def test_a_pasted_path_loses_its_quotes_and_file_url(tmp_path):
+    folder = tmp_path / "my pdfs"
+    make_pdf(folder / "one.pdf")
+    assert clean_path(f"  '{folder}' ") == str(folder)
+    assert clean_path(f'"{folder}"') == str(folder)
+    assert clean_path(f"file://{str(folder).replace(' ', '%20')}") == str(folder)
+    assert clean_path(f"file://localhost{folder}") == str(folder)
+    assert clean_path("'") == "'"
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            folder_input = app.screen.query_one("#folder", FolderInput)
+            for pasted in (f"'{folder}'", f'"{folder}"\n', f"file://{str(folder).replace(' ', '%20')}"):
+                folder_input.value = ""
+                folder_input.post_message(events.Paste(pasted))
+                await pilot.pause()
+                assert folder_input.value == str(folder)
+                assert problem_text(app) == ""
+            folder_input.value = f"'{folder}'"  # typed, quotes and all
+            await pilot.pause()
+            assert problem_text(app) == ""
+            request, problem = app.screen.request()
+            assert problem == "" and request.folder == folder
+
+    asyncio.run(scenario())
+
+
+def test_a_key_opens_more_options_from_anywhere_on_the_form():
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            more = screen.query_one("#more", Collapsible)
+            assert app.focused is screen.query_one("#folder", FolderInput)
+            assert any(
+                binding.binding.description == "More options" and binding.binding.show
+                for binding in screen.active_bindings.values()
+            )
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert not more.collapsed
+            assert app.focused is screen.query_one("#memory-limit", Input)
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert more.collapsed
+            assert isinstance(app.focused, CollapsibleTitle)
 
     asyncio.run(scenario())

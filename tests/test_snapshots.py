@@ -161,6 +161,7 @@ async def show_error_detail(pilot: Pilot) -> None:
 def test_start_screen(snap_compare, tmp_path, monkeypatch):
     make_sample_folder(tmp_path)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the tree names its root ~, here and anywhere
     assert snap_compare(sample_app(), terminal_size=SIZE, run_before=show_start)
 
 

@@ -67,7 +67,8 @@ class DocpoolApp(App[int]):
         keymap: dict[str, str] | None = None,
     ) -> None:
         """The options are the command line's and preset the start screen (`memory_limit`
-        in bytes); resume/overwrite, which it does not show, apply to every batch."""
+        in bytes); resume/overwrite, which it does not show, answer the earlier-run
+        question for the first Start only: every later batch asks."""
         super().__init__()
         cpus = cpu_count or os.cpu_count() or 1
         self.options = StartOptions(
@@ -85,7 +86,9 @@ class DocpoolApp(App[int]):
         self.journal_choice: JournalChoice | None = (
             "resume" if resume else "overwrite" if overwrite else None
         )
-        """What to do with an earlier run's journal, if the command line said."""
+        """What to do with an earlier run's journal, if the command line said; spent
+        by the first Start that reaches the engine, so a second batch in the same
+        session never wipes the first's output unasked."""
         self.clock = clock
         self.batch: Batch | None = None
         """The batch running now, if any."""
@@ -123,16 +126,30 @@ class DocpoolApp(App[int]):
     def start_batch(self, request: StartRequest, choice: JournalChoice | None = None) -> None:
         """Create the batch and show it running, asking first about an earlier run's journal."""
         from tui.engine import Batch, BatchConfig, SetupError
-        from tui.journal import journal_exists
+        from tui.journal import journal_exists, journal_in_use
 
-        choice = choice or self.journal_choice
+        if self.batch is not None or any(
+            isinstance(screen, JournalChoiceScreen) for screen in self.screen_stack
+        ):
+            return  # a second Start, handled before the first one's screen showed
+        if journal_in_use(request.output):
+            self._refuse(
+                f"{request.output} is in use by another docpool batch running now: "
+                "choose another output folder"
+            )
+            return
+        if choice is None:
+            choice, self.journal_choice = self.journal_choice, None
         if choice is None and journal_exists(request.output):
 
             def chosen(answer: JournalChoice | None) -> None:
                 if answer is not None:
                     self.start_batch(request, answer)
 
-            self.push_screen(JournalChoiceScreen(str(request.output)), chosen)
+            self.push_screen(
+                JournalChoiceScreen(str(request.output), cannot_resume=_cannot_resume(request)),
+                chosen,
+            )
             return
         config = BatchConfig(
             folder=request.folder,
@@ -150,8 +167,7 @@ class DocpoolApp(App[int]):
         try:
             batch = Batch(config, clock=self.clock)
         except SetupError as error:
-            if isinstance(self.screen, StartScreen):
-                self.screen.show_problem(str(error))
+            self._refuse(str(error))
             return
         self.batch = batch
         self.batch_done.clear()
@@ -163,6 +179,10 @@ class DocpoolApp(App[int]):
                 max_workers=self.options.max_workers,
             )
         )
+
+    def _refuse(self, problem: str) -> None:
+        if isinstance(self.screen, StartScreen):
+            self.screen.show_problem(problem)
 
     def batch_ended(self) -> None:
         """The batch thread is done (called from that thread)."""
@@ -228,6 +248,26 @@ class DocpoolApp(App[int]):
         loop = self._event_loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.stop_for_signal)
+
+
+def _cannot_resume(request: StartRequest) -> str:
+    """Why the engine would refuse to resume the run in `request.output` (empty: it
+    would not), so the dialog does not offer what can only fail."""
+    from tui.journal import JournalError, has_header, read_header
+
+    if not has_header(request.output):
+        return ""  # killed before it recorded anything: resuming starts afresh
+    try:
+        header = read_header(request.output)
+    except JournalError:
+        return ""  # the engine says what is wrong with it
+    earlier = header.get("folder")
+    if earlier and Path(earlier) != request.folder.resolve():
+        return f"It is a run of {earlier}, not of this folder."
+    processor = header.get("processor")
+    if processor and processor != request.processor:
+        return f"It ran the processor {processor}, not {request.processor}."
+    return ""
 
 
 def install_signal_handlers(app: DocpoolApp) -> Callable[[], None]:

@@ -46,8 +46,8 @@ class ErrorDetailScreen(ModalScreen[None]):
             background: $surface;
             padding: 1 2;
         }
-        & VerticalScroll { height: auto; max-height: 24; }
-        & Button { margin-top: 1; }
+        & VerticalScroll { height: auto; max-height: 100%; }
+        & Button { dock: bottom; margin-top: 1; }
     }
     """
 
@@ -60,10 +60,15 @@ class ErrorDetailScreen(ModalScreen[None]):
         self.record = record
 
     def compose(self) -> ComposeResult:
+        """The Close button is docked, so it stays in the box however long the
+        message; the text scrolls in what is left (Up/Down, PageUp/PageDown)."""
         with Vertical():
-            with VerticalScroll():
-                yield Static(describe_record(self.record), id="detail")
             yield Button("Close", id="close")
+            with VerticalScroll(id="detail-scroll"):
+                yield Static(describe_record(self.record), id="detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-scroll", VerticalScroll).focus()
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentRecord, Progress, ProgressSnapshot
 from tui.messages import DocumentsFailed, RunCrashed, RunFinished, RunProgress, RunStarted
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_detail import ErrorDetailScreen
 from tui.widgets.batch_progress import BatchProgress
 from tui.widgets.error_table import ErrorTable
@@ -172,7 +173,8 @@ class RunScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = self.folder
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
-        self.query_one("#workers", Slider).focus()
+        # Not the slider: Down or PageDown meant for the errors would lower the workers.
+        self.query_one("#errors", ErrorTable).focus()
         if self.batch is not None:
             self._run(self.batch, self.app)
 
@@ -310,9 +312,24 @@ class RunScreen(Screen[None]):
             label.display = paused
 
     def action_cancel_batch(self) -> None:
-        if self.batch is not None and self.running:
-            self.batch.cancel()
-            self.notify("Cancelling: the report will say cancelled", timeout=3)
+        """Ask first: one stray key would otherwise end hours of work."""
+        if not self.running or isinstance(self.app.screen, ConfirmScreen):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.batch is not None and self.running:
+                self.batch.cancel()
+                self.notify("Cancelling: the report will say cancelled", timeout=3)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Cancel the batch?\n\nRunning documents are stopped and no new one "
+                "starts; the report is written with status cancelled.",
+                yes="Cancel the batch",
+                no="Keep running",
+            ),
+            answered,
+        )
 
     def action_focus_workers(self) -> None:
         self.query_one("#workers", Slider).focus()

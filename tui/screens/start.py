@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
@@ -29,6 +29,7 @@ from textual.widgets import (
     Label,
     Static,
 )
+from textual.widgets.collapsible import CollapsibleTitle
 
 from tui.cli import megabytes
 from tui.widgets.folder_input import FolderInput, expand, folder_problem
@@ -122,9 +123,36 @@ def retries_problem(text: str) -> str | None:
     return None if retries >= 0 else "Retries: 0 or more"
 
 
+def report_problem(text: str) -> str | None:
+    """Why the report cannot go to `text` (empty: the default), checked before
+    anything is asked or removed: the engine would refuse it only after an
+    Overwrite had cleared the earlier run."""
+    if not text.strip():
+        return None
+    report = expand(text)
+    if report.suffix.lower() != ".json" or not report.stem:
+        return "Report: a .json file, e.g. report.json (empty: in the output folder)"
+    wanted = report.absolute().parent
+    folder = wanted
+    while not _exists(folder):
+        folder = folder.parent
+    if not _is_dir(folder):
+        return f"Report: cannot create {wanted}: {folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        if folder == wanted:
+            return f"Report: cannot write in {folder}"
+        return f"Report: cannot create {wanted}: {folder} is not writable"
+    return None
+
+
 def memory_limit_text(limit: int | None) -> str:
     """Bytes as the field's MiB, rounded up so that a small cap never reads as 0 (no cap)."""
     return "" if limit is None else str(-(-limit // MIB))
+
+
+class Form(VerticalScroll, can_focus=False):
+    """The fields, scrolled to whichever has focus on a small terminal; never
+    a Tab stop itself."""
 
 
 class StartScreen(Screen[None]):
@@ -166,6 +194,8 @@ class StartScreen(Screen[None]):
         Binding("ctrl+r", "start", "Start", id="start.start", priority=True),
         Binding("ctrl+o", "focus_tree", "Browse", id="start.browse"),
         Binding("ctrl+l", "focus_folder", "Type folder", id="start.type"),
+        # Not ctrl+e: an Input's "end of line".
+        Binding("ctrl+t", "more_options", "More options", id="start.more"),
     ]
 
     def __init__(self, options: StartOptions) -> None:
@@ -180,7 +210,7 @@ class StartScreen(Screen[None]):
         if not _is_dir(tree_root):
             tree_root = Path(".")
         yield Header()
-        with Vertical(id="form"):
+        with Form(id="form"):
             with Horizontal(classes="row"):
                 yield Label("Folder")
                 yield FolderInput(folder, id="folder")
@@ -302,6 +332,18 @@ class StartScreen(Screen[None]):
     def action_focus_folder(self) -> None:
         self.query_one("#folder", FolderInput).focus()
 
+    def action_more_options(self) -> None:
+        """Open "More options" at its first field; close it if it is open."""
+        more = self.query_one("#more", Collapsible)
+        if more.collapsed:
+            more.collapsed = False
+            self.call_after_refresh(self.query_one("#memory-limit", Input).focus)
+            return
+        focused = self.focused
+        more.collapsed = True
+        if focused is not None and more in focused.ancestors:
+            self.query_one(CollapsibleTitle).focus()
+
     def action_start(self) -> None:
         request, problem = self.request()
         if request is None:
@@ -320,6 +362,7 @@ class StartScreen(Screen[None]):
             folder_problem(folder)
             or processor_problem(processor)
             or timeout_problem(timeout)
+            or report_problem(self.query_one("#report", Input).value)
             or self._more_options_problem()
         )
         if problem is not None:
@@ -351,6 +394,13 @@ class StartScreen(Screen[None]):
         """Say why the batch cannot start, beside the Start button."""
         self.query_one("#status", Static).update(Text(problem))
         self.notify(problem, title="Cannot start", severity="error", markup=False)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True  # let the folder checks below say what is wrong with it
 
 
 def _is_dir(path: Path) -> bool:

@@ -6,7 +6,9 @@ import asyncio
 import os
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import unquote, urlsplit
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.suggester import Suggester
 from textual.validation import ValidationResult, Validator
@@ -16,27 +18,43 @@ MAX_ENTRIES_SCANNED = 5000
 """Stop looking for a completion after this many entries of a huge folder."""
 
 
+def clean_path(text: str) -> str:
+    """A pasted path without what came with it: surrounding blanks, the quotes a
+    file manager or a shell adds, a `file://` URL's scheme and %-escapes."""
+    path = text.strip()
+    if len(path) >= 2 and path[0] == path[-1] and path[0] in "'\"":
+        path = path[1:-1]
+    if path.startswith("file://"):
+        url = urlsplit(path)
+        if url.netloc in ("", "localhost"):
+            path = unquote(url.path)
+    return path
+
+
 def expand(text: str) -> Path:
-    """A typed path as the file system understands it (`~` expanded)."""
-    return Path(os.path.expanduser(text.strip()))
+    """A typed or pasted path as the file system understands it (`~` expanded)."""
+    return Path(os.path.expanduser(clean_path(text)))
 
 
 def folder_problem(text: str) -> str | None:
     """Why `text` is not a readable folder, or None if it is one."""
-    if not text.strip():
+    shown = clean_path(text)
+    if not shown:
         return "Type or choose a folder"
     path = expand(text)
     if not path.exists():
-        return f"No such folder: {text.strip()}"
+        return f"No such folder: {shown}"
     if not path.is_dir():
-        return f"Not a folder: {text.strip()}"
+        return f"Not a folder: {shown}"
     if not os.access(path, os.R_OK | os.X_OK):
-        return f"Folder not readable: {text.strip()}"
+        return f"Folder not readable: {shown}"
     return None
 
 
 def complete_folder(value: str) -> str | None:
-    """The first sub-folder name that extends `value`, as `value` plus the rest and a slash."""
+    """What `value` completes to as a shell would: the one sub-folder name it
+    starts, with a slash; or, when several do, their longest common start.
+    None when nothing would be added (no match, or several that go no further)."""
     if not value:
         return None
     directory, _, partial = value.rpartition("/")
@@ -50,7 +68,7 @@ def complete_folder(value: str) -> str | None:
             for count, entry in enumerate(entries):
                 if count >= MAX_ENTRIES_SCANNED:
                     break
-                if entry.name.startswith(partial) and entry.name != partial:
+                if entry.name.startswith(partial):
                     if partial or not entry.name.startswith("."):
                         try:
                             if entry.is_dir():
@@ -59,13 +77,14 @@ def complete_folder(value: str) -> str | None:
                             continue
     except OSError:
         return None
-    if not names:
-        return None
-    return value + min(names)[len(partial):] + "/"
+    if len(names) == 1:
+        return None if names[0] == partial else value + names[0][len(partial):] + "/"
+    common = os.path.commonprefix(names)
+    return value + common[len(partial):] if len(common) > len(partial) else None
 
 
 class PathSuggester(Suggester):
-    """Suggests folder names under what has been typed so far (Right or Tab accepts)."""
+    """Suggests what Tab would complete (Right or Tab accepts it)."""
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
@@ -85,8 +104,10 @@ class IsFolder(Validator):
 class FolderInput(Input):
     """Where the user types or pastes the folder of PDFs to process.
 
-    Tab takes the suggested completion, as a shell does, and moves on when
-    there is none.
+    Tab completes as a shell does: only what is certain (the one folder the
+    name starts, or the common start of several). It leaves a path that is
+    already a folder as it is and moves on, as it does when there is nothing
+    to complete. A pasted path loses its quotes and `file://`.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -111,7 +132,16 @@ class FolderInput(Input):
 
     def action_complete(self) -> None:
         before = self.value
-        if self.cursor_at_end:
-            self.action_cursor_right()
+        if self.cursor_at_end and folder_problem(before) is not None:
+            self.action_cursor_right()  # takes the suggestion, if there is one
         if self.value == before:
             self.screen.focus_next()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would paste it as it came
+        super()._on_paste(events.Paste(clean_path(event.text)))
+        event.stop()
+
+    def action_paste(self) -> None:
+        start, end = self.selection
+        self.replace(clean_path(self.app.clipboard), start, end)

@@ -44,6 +44,7 @@ class InFlightTable(DataTable[Text]):
         Reused rows only repaint, and a column widens only for a longer path.
         """
         documents = sorted(snapshot.in_flight, key=lambda d: d.started)
+        self._show_count(len(documents))
         while self.row_count > len(documents):
             self.remove_row(str(self.row_count - 1))
             del self._shown[-1]
@@ -69,3 +70,17 @@ class InFlightTable(DataTable[Text]):
                     self.update_cell(key, column, value, update_width=wider)
             else:
                 self.update_cell(key, "age", shown_age)
+
+    def _show_count(self, count: int) -> None:
+        """Name how many documents are in flight in the first column's title: with
+        more than the table shows (it is at most 8 rows), the rest are out of sight."""
+        label = f"In flight ({count:,})" if count else "In flight"
+        column = self.columns[ColumnKey("path")]
+        if column.label.plain == label:
+            return
+        column.label = Text(label)
+        if column.label.cell_len > column.content_width:
+            column.content_width = column.label.cell_len
+            self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh()
