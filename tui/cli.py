@@ -1,6 +1,7 @@
 """The `docpool` command: `docpool [FOLDER]` opens the app, `docpool run FOLDER` runs headless.
 
-Kept light: only argparse is imported before the arguments are understood, so
+Kept light: only argparse (and the few lines that hold stop signals until a
+batch can take them) is imported before the arguments are understood, so
 `docpool --help` answers at once; the engine, pypdf and Textual load after.
 """
 
@@ -86,8 +87,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--report", type=path_argument, default=None, metavar="PATH",
-        help="report.json path; report.csv and report.md go beside it "
-        "(default: OUTPUT/report.json)",
+        help="the JSON report's path (a .json name); the CSV and Markdown reports go beside "
+        "it under the same name (default: OUTPUT/report.json)",
     )
     parser.add_argument(
         "--timeout", type=positive_seconds, default=None, metavar="SECONDS",
