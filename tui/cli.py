@@ -118,7 +118,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true",
         help="start again over an output folder that holds an earlier run: remove its "
-        "journal and the text files it recorded first",
+        "journal and the text files it recorded first; also write into an output folder "
+        "that holds other files, or over a --report file docpool did not write",
     )
     parser.add_argument(
         "--follow-symlinks", action="store_true",
