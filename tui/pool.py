@@ -95,8 +95,9 @@ def _start_helpers() -> None:
     died of it (Ctrl+C while the forkserver is still importing) would take
     every worker with it before the controller could stop the batch in order.
     Ignored signals survive exec, so the helpers keep ignoring them (and
-    Python in them installs no KeyboardInterrupt); they still exit when the controller is gone (their pipe from it
-    closes), and the workers re-enable SIGTERM for themselves.
+    Python in them installs no KeyboardInterrupt); they still exit when the
+    controller is gone (their pipe from it closes), and the workers re-enable
+    SIGTERM for themselves.
     """
     from multiprocessing import forkserver, resource_tracker
 
