@@ -38,6 +38,9 @@ def test_memory_limit_and_retries_problems_are_one_clear_line():
     )
     assert memory_limit_problem("1.5") == memory_limit_problem("lots")
     assert memory_limit_problem("-1") == "Memory limit: 0 or more MiB (0: no cap)"
+    assert memory_limit_problem("1") == "Memory limit: at least 64 MiB (0: no cap)"
+    assert memory_limit_problem("64") is None
+    assert memory_limit_problem(str(2**43)).startswith("Memory limit: at most")
     assert retries_problem("0") is None
     assert retries_problem("3") is None
     assert retries_problem("") == "Retries: a whole number (0: never retry)"

@@ -112,7 +112,15 @@ def memory_limit_problem(text: str) -> str | None:
         mebibytes = int(text)
     except ValueError:
         return "Memory limit: a whole number of MiB (empty: automatic, 0: no cap)"
-    return None if mebibytes >= 0 else "Memory limit: 0 or more MiB (0: no cap)"
+    if mebibytes < 0:
+        return "Memory limit: 0 or more MiB (0: no cap)"
+    from tui.engine import LARGEST_MEMORY_LIMIT, SMALLEST_MEMORY_LIMIT  # the engine's bounds
+
+    if 0 < megabytes(mebibytes) < SMALLEST_MEMORY_LIMIT:
+        return f"Memory limit: at least {SMALLEST_MEMORY_LIMIT // 1024**2} MiB (0: no cap)"
+    if megabytes(mebibytes) > LARGEST_MEMORY_LIMIT:
+        return f"Memory limit: at most {LARGEST_MEMORY_LIMIT // 1024**2} MiB (0: no cap)"
+    return None
 
 
 def retries_problem(text: str) -> str | None:
