@@ -1005,15 +1005,16 @@ def _checked(config: BatchConfig) -> BatchConfig:
     journal = journal_path(output)
     if os.path.lexists(journal) and not journal.is_file():
         raise SetupError(f"{journal} is not a file: move it away or choose another output folder")
-    # Everything is checked before anything is removed: a refused batch deletes nothing.
-    if journal_exists(output):
-        _check_earlier_run(config, output, folder)
-    elif not config.overwrite and _holds_other_files(output):
-        raise SetupError(
-            f"{output} already holds other files: choose an empty or new output folder, "
-            "or --overwrite to write into it anyway (files with the same names are replaced)"
-        )
-    if journal_exists(output) and config.overwrite:
+    if not journal_exists(output):
+        if not config.overwrite and _holds_other_files(output):
+            raise SetupError(
+                f"{output} already holds other files: choose an empty or new output folder, "
+                "or --overwrite to write into it anyway (files with the same names are replaced)"
+            )
+        return replace(config, folder=folder, output=output, report=report)
+    _check_earlier_run(config, output, folder)
+    if config.overwrite:
+        # Only now, with everything checked: a refused batch deletes nothing.
         _remove_earlier_text(output)
         try:
             journal.unlink()
