@@ -14,35 +14,32 @@ survive, and `docpool run ... &` in a script must not stop on Ctrl+C.
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import FrameType
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 Handler = Callable[[int, FrameType | None], object]
 
-_ignored: set[int] = set()
 _early: list[int] = []
 
 
 def catch_early() -> None:
     """Remember stop signals until `route_to` is called; keep ignored ones ignored."""
     for signum in STOP_SIGNALS:
-        current = signal.getsignal(signum)
-        if current is signal.SIG_IGN:
-            _ignored.add(signum)
-        elif current is not _remember:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _remember)
 
 
-def route_to(handler: Handler, signals: Iterable[int] = STOP_SIGNALS) -> dict[int, object]:
-    """Send `signals` to `handler` from now on, and the ones that came early at once.
+def route_to(handler: Handler) -> dict[int, object]:
+    """Send the stop signals not ignored to `handler` from now on, and the ones
+    that came early at once.
 
     Returns the handlers it replaced, to put back with `restore`.
     """
     replaced: dict[int, object] = {}
-    for signum in signals:
-        if signum in _ignored or signal.getsignal(signum) is signal.SIG_IGN:
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) is signal.SIG_IGN:
             continue
         replaced[signum] = signal.signal(signum, handler)
     early = [signum for signum in _early if signum in replaced]
