@@ -62,8 +62,11 @@ def _temporary_folder(folder: Path, staging: Path | None) -> Path:
     if staging is None:
         return folder
     try:
-        staging.mkdir(exist_ok=True)
-        found = os.lstat(staging)  # a link there could lead anywhere: not followed
+        try:
+            found = os.lstat(staging)  # a link there could lead anywhere: not followed
+        except FileNotFoundError:
+            staging.mkdir(exist_ok=True)
+            found = os.lstat(staging)
         if stat.S_ISDIR(found.st_mode) and found.st_dev == os.stat(folder).st_dev:
             return staging
     except OSError:
