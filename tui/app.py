@@ -253,21 +253,19 @@ class DocpoolApp(App[int]):
 def _cannot_resume(request: StartRequest) -> str:
     """Why the engine would refuse to resume the run in `request.output` (empty: it
     would not), so the dialog does not offer what can only fail."""
-    from tui.journal import JournalError, has_header, read_header
+    from tui.engine import resume_mismatch
+    from tui.journal import JournalError
 
-    if not has_header(request.output):
-        return ""  # killed before it recorded anything: resuming starts afresh
     try:
-        header = read_header(request.output)
+        mismatch = resume_mismatch(request.output, request.folder.resolve(), request.processor)
     except JournalError:
         return ""  # the engine says what is wrong with it
-    earlier = header.get("folder")
-    if earlier and Path(earlier) != request.folder.resolve():
+    if mismatch is None:
+        return ""
+    kind, earlier = mismatch
+    if kind == "folder":
         return f"It is a run of {earlier}, not of this folder."
-    processor = header.get("processor")
-    if processor and processor != request.processor:
-        return f"It ran the processor {processor}, not {request.processor}."
-    return ""
+    return f"It ran the processor {earlier}, not {request.processor}."
 
 
 def install_signal_handlers(app: DocpoolApp) -> Callable[[], None]:

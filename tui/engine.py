@@ -902,20 +902,15 @@ def _check_earlier_run(config: BatchConfig, output: Path, folder: Path) -> None:
             os.close(os.open(journal, os.O_WRONLY | os.O_APPEND))
         except OSError as error:
             raise SetupError(f"cannot write the journal {journal}: {error.strerror or error}") from None
-        if not has_header(output):
-            return  # killed before it recorded anything: start afresh
         try:
-            header = read_header(output)
+            mismatch = resume_mismatch(output, folder, config.processor)
         except JournalError as error:
             raise SetupError(str(error)) from None
-        if Path(header.get("folder", "")) != folder:
+        if mismatch is not None and mismatch[0] == "folder":
+            raise SetupError(f"{output} holds a run of {mismatch[1]!r}, not of {str(folder)!r}")
+        if mismatch is not None:
             raise SetupError(
-                f"{output} holds a run of {header.get('folder')!r}, not of {str(folder)!r}"
-            )
-        earlier = header.get("processor")
-        if earlier and earlier != config.processor:
-            raise SetupError(
-                f"{output} holds a run with processor {earlier!r}, not {config.processor!r}: "
+                f"{output} holds a run with processor {mismatch[1]!r}, not {config.processor!r}: "
                 "resume with the same processor or use --overwrite"
             )
     elif not config.overwrite:
@@ -923,6 +918,22 @@ def _check_earlier_run(config: BatchConfig, output: Path, folder: Path) -> None:
             f"{output} already holds a docpool run: use --resume to continue it "
             "or --overwrite to start again"
         )
+
+
+def resume_mismatch(output: Path, folder: Path, processor: str) -> tuple[str, str] | None:
+    """What keeps the run journalled in `output` from being resumed for `folder`
+    (resolved) with `processor`: ("folder", its folder) or ("processor", its
+    processor); None when nothing does. Raises JournalError for a journal that
+    cannot be read."""
+    if not has_header(output):
+        return None  # killed before it recorded anything: resuming starts afresh
+    header = read_header(output)
+    if Path(header.get("folder", "")) != folder:
+        return "folder", str(header.get("folder"))
+    earlier = header.get("processor")
+    if earlier and earlier != processor:
+        return "processor", str(earlier)
+    return None
 
 
 OWN_LEFTOVERS = frozenset({STAGING_FOLDER, ".docpool-write-test"})
