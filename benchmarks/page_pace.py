@@ -9,15 +9,14 @@ the estimate of that document's time left. This times every page's text
 extraction, one document at a time, then replays each document and asks
 several estimators, at every 0.5% of its duration from 10% to 90%, how long
 it has left, using only what a worker knows at that moment: the pages done,
-their times, and each page's compressed content-stream size (cheap to read
-before extracting). The error is |estimate - true| / true, as in
+their times, and each page's content-stream size in the file
+(`tui.page_weights`, what the workers use). The error is |estimate - true| / true, as in
 eta_accuracy.py.
 
-- pace: the seconds per page since page one, times the pages left
-  (what docpool's workers report).
+- pace: the seconds per page since page one, times the pages left.
 - bytes: the seconds per content-stream byte since page one, times the
   bytes left.
-- mix: the mean of pace and bytes.
+- mix: the mean of pace and bytes (what docpool's workers report).
 - line: seconds = a + b * content bytes per page, least squares on the
   pages done.
 - recent: the pace of the most recent half of the pages done.
@@ -47,19 +46,17 @@ Estimator = Callable[[Sequence[float], Sequence[int], float], float]
 
 def time_pages(path: Path) -> tuple[list[float], list[int]] | None:
     from pypdf import PdfReader
-    from pypdf.generic import ArrayObject
+
+    from tui.page_weights import content_sizes
 
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
             return None
         pages = list(reader.pages)
-        sizes = []
-        for page in pages:
-            contents = page.get("/Contents")
-            contents = contents.get_object() if contents is not None else []
-            streams = contents if isinstance(contents, ArrayObject) else [contents]
-            sizes.append(sum(len(stream.get_object()._data) for stream in streams))
+        sizes = content_sizes(reader, path.stat().st_size)  # what the workers weigh
+        if sizes is None:
+            return None
         times = []
         for page in pages:
             started = time.perf_counter()

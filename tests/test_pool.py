@@ -34,6 +34,47 @@ def test_page_progress_is_sent_at_most_every_half_second_with_the_pace_since_pag
     ]
 
 
+def test_page_progress_weighs_the_pages_once_and_mixes_both_paces():
+    # Pages 5-10 hold four times the content of pages 1-4.
+    sizes = [100] * 4 + [400] * 6
+    weighed = []
+
+    def weigh():
+        weighed.append(True)
+        return sizes
+
+    # The weighing itself takes 0.3 s (2.6 -> 2.9): it is not the pages' pace.
+    times = iter([0.0, 2.0, 2.2, 2.4, 2.6, 2.9, 3.5])
+    connection = Recorder()
+    report = progress_reporter(connection, 7, clock=lambda: next(times))
+    for done in range(1, 6):
+        report(done, 10, weigh)
+    # At page 4: 0.6 s for pages 2-4, so 0.2 s a page (1.2 s for 6 pages) and
+    # 0.002 s a byte (4.8 s for 2,400 bytes): the mean is 3.0 s.
+    # At page 5: 1.2 s for pages 2-5: 1.5 s by pages, 1.2/700*2000 by bytes.
+    assert connection.sent == [
+        PageProgress(7, 4, 10, pytest.approx(3.0)),
+        PageProgress(7, 5, 10, pytest.approx((1.5 + 1.2 / 700 * 2000) / 2)),
+    ]
+    assert len(weighed) == 1
+
+
+def _weighing_that_fails():
+    raise RuntimeError("cannot weigh")
+
+
+@pytest.mark.parametrize(
+    "weigh", [lambda: None, lambda: [100] * 9, lambda: [0] * 10, _weighing_that_fails]
+)
+def test_page_progress_without_usable_weights_keeps_the_pace_per_page(weigh):
+    times = iter([0.0, 2.0, 2.2, 2.4, 2.6, 2.6])
+    connection = Recorder()
+    report = progress_reporter(connection, 7, clock=lambda: next(times))
+    for done in range(1, 5):
+        report(done, 10, weigh)
+    assert connection.sent == [PageProgress(7, 4, 10, pytest.approx(1.2))]
+
+
 def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
     folder, output = tmp_path / "in", tmp_path / "out"
     long_pdf = make_pdf(folder / "long.pdf", pages=900)

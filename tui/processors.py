@@ -18,12 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from tui.atomic import write_atomically
+from tui.page_weights import content_sizes
 
 Processor = Callable[[Path], dict[str, Any]]
 
-page_progress: Callable[[int, int], None] | None = None
-"""Set by the worker: told (pages done, pages) as the text processor goes, so a
-long document's own pace can show in the ETA."""
+PageSizes = Callable[[], "list[int] | None"]
+"""Weighs every page of the document (see `tui.page_weights`); asked for once,
+and only by a document that runs long enough to report its pace."""
+
+page_progress: Callable[[int, int, PageSizes | None], None] | None = None
+"""Set by the worker: told (pages done, pages, a way to weigh the pages) as
+the text processor goes, so a long document's own pace can show in the ETA."""
 
 BUILTIN_PROCESSORS = ("text", "info")
 MAX_NAME_BYTES = 255
@@ -96,6 +101,10 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
     texts: list[str] = []
     failed_pages = 0
     pages = len(reader.pages)
+
+    def weigh_pages() -> list[int] | None:
+        return content_sizes(reader, os.path.getsize(path))
+
     for number, page in enumerate(reader.pages, start=1):
         try:
             texts.append(page.extract_text() or "")
@@ -105,7 +114,7 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
             failed_pages += 1
             texts.append("")
         if page_progress is not None:
-            page_progress(number, pages)
+            page_progress(number, pages, weigh_pages)
     text = "\f".join(texts)
     target = text_output_path(output, path.relative_to(folder).as_posix())
     write_atomically(target, text, errors="replace", staging=output / STAGING_FOLDER)
