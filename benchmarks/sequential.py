@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     for document in iter_documents(options.folder, exclude=options.output):
         t = time.perf_counter()
         try:
-            extract_text(document.path, folder=options.folder, output=options.output)
+            extract_text(Path(document.path), folder=options.folder, output=options.output)
         except Exception:  # noqa: BLE001 - the floor counts failures, as docpool does
             failed += 1
         longest = max(longest, time.perf_counter() - t)

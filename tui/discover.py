@@ -21,7 +21,9 @@ from pathlib import Path
 class Document:
     """A PDF found under the batch folder."""
 
-    path: Path
+    path: str
+    """Where to open it: a string, since a `Path` per document costs the
+    controller more than anything else the walk does."""
     relative: str
     """Path relative to the batch folder, with forward slashes."""
     bytes: int
@@ -104,7 +106,7 @@ def iter_documents(
                 seen_dirs.add(identity)
                 subfolders.append((path, relative + "/"))
             elif stat.S_ISREG(info.st_mode) and is_pdf_name(name):
-                yield Document(Path(path), relative, info.st_size, info.st_mtime)
+                yield Document(path, relative, info.st_size, info.st_mtime)
         stack.extend(reversed(subfolders))
 
 

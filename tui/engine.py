@@ -332,7 +332,7 @@ class Batch:
                     task_id = next(ids)
                     run = _Running(document, attempt, None)
                     self._running[task_id] = run
-                    if pool.submit(Task(task_id, str(document.path))):
+                    if pool.submit(Task(task_id, document.path)):
                         yield self._start(run)
             for unreadable in self._drain_unreadable():
                 record = _unreadable_record(unreadable)
