@@ -233,6 +233,10 @@ def run_task(processor: Any, task: Task) -> Outcome:
         )
 
 
+_encode_strictly = json.JSONEncoder(allow_nan=False).encode
+"""One encoder for every result: `json.dumps` with options builds a new one per call."""
+
+
 class BadResult(Exception):
     """The processor returned something a record cannot hold."""
 
@@ -247,7 +251,7 @@ def _as_record_data(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadResult(f"processor returned {type(data).__name__}, not a dict")
     try:
-        plain = json.loads(json.dumps(data, allow_nan=False))
+        plain = json.loads(_encode_strictly(data))
     except (TypeError, ValueError, RecursionError) as error:
         raise BadResult(f"processor returned data that is not JSON: {error}") from None
     pages = plain.get("pages", 0)
