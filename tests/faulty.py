@@ -65,6 +65,15 @@ def pid(path: Path) -> dict:
     return {"pid": os.getpid(), "pages": 1}
 
 
+def siblings(path: Path) -> dict:
+    """Say how many worker processes the batch has: under the forkserver, every
+    worker is a child of the same server, and nothing else is."""
+    import psutil
+
+    workers = len(psutil.Process(os.getppid()).children())
+    return {"pid": os.getpid(), "workers": workers, "pages": 1}
+
+
 def hang(path: Path) -> dict:
     time.sleep(3600)
     return {}

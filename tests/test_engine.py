@@ -12,7 +12,8 @@ import pytest
 from pdfs import make_broken, make_folder, make_pdf
 from tui.engine import Batch, BatchConfig, SetupError
 from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentStarted, Progress
-from tui.pool import live_processes
+from tui.pool import ProcessPool, live_processes
+from tui.worker import Task
 
 
 def run_batch(batch: Batch, on_event=None) -> tuple[list, BatchFinished]:
@@ -195,6 +196,33 @@ def test_cancel_leaves_no_worker_process(tmp_path):
     _, finished = run_batch(batch, cancel_after_first)
     assert finished.status == "cancelled"
     assert pids and live_processes(pids) == []
+    assert_accounted(report_of(tmp_path / "out"))
+
+
+def test_a_stop_while_workers_start_ends_the_starting(tmp_path):
+    """Workers start as documents are handed out, so with many workers the
+    first hand-out starts them all: Ctrl+C in the middle must not wait for
+    the rest (seconds for a few hundred on a small machine)."""
+    folder = make_folder(tmp_path / "in", good=20)
+    handed_out: list[Task] = []
+
+    def pool_stopped_at_its_first_task(settings, workers):
+        pool = ProcessPool(settings, workers)
+        submit = pool.submit
+
+        def submit_then_stop(task: Task) -> bool:
+            handed_out.append(task)
+            batch.interrupt()  # as the signal handler does
+            return submit(task)
+
+        pool.submit = submit_then_stop
+        return pool
+
+    config = BatchConfig(folder, tmp_path / "out", workers=20, processor="faulty:hang")
+    batch = Batch(config, executor=pool_stopped_at_its_first_task)
+    _, finished = run_batch(batch)
+    assert finished.status == "interrupted"
+    assert len(handed_out) == 1
     assert_accounted(report_of(tmp_path / "out"))
 
 

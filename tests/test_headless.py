@@ -107,6 +107,20 @@ def test_user_processor_result_lands_in_the_record(tmp_path):
     assert all("pid" in json.loads(line)["data"] for line in lines)
 
 
+def test_300_workers_on_three_documents_start_three_processes(tmp_path):
+    folder = make_folder(tmp_path / "in", good=3)
+    output = tmp_path / "out"
+    result = docpool("run", str(folder), "-o", str(output), "-w", "300",
+                     "--processor", "faulty:siblings", "--progress", "none")
+    assert result.returncode == 0, result.stderr
+    assert "completed: 3 succeeded, 0 failed" in result.stdout
+    lines = (output / "docpool-journal.jsonl").read_text().splitlines()[1:]
+    data = [json.loads(line)["data"] for line in lines]
+    assert len(data) == 3
+    assert len({d["pid"] for d in data}) <= 3
+    assert max(d["workers"] for d in data) <= 3, "worker processes alive while the batch ran"
+
+
 def test_user_processor_from_the_current_folder(tmp_path):
     folder = make_folder(tmp_path / "in", good=1)
     (tmp_path / "mine.py").write_text("def count(path):\n    return {'size': path.stat().st_size}\n")

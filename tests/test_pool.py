@@ -9,8 +9,18 @@ import time
 import pytest
 
 from pdfs import make_pdf
-from tui.pool import ProcessPool
+from tui.pool import TASKS_PER_WORKER, ProcessPool, Started
 from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings, progress_reporter
+
+
+def outcomes_of(pool: ProcessPool, count: int, seconds: float = 20) -> list[Outcome]:
+    """Wait for `count` outcomes (only), failing after `seconds`."""
+    outcomes: list[Outcome] = []
+    deadline = time.monotonic() + seconds
+    while len(outcomes) < count:
+        assert time.monotonic() < deadline, f"{len(outcomes)} of {count} outcomes arrived"
+        outcomes += [e for e in pool.wait(0.2) if isinstance(e, Outcome)]
+    return outcomes
 
 
 class Recorder:
@@ -99,20 +109,22 @@ def test_a_worker_that_dies_while_idle_is_replaced_and_blames_no_document(tmp_pa
     settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
     pool = ProcessPool(settings, 2)
     try:
+        for task_id, pdf in enumerate(pdfs, start=1):
+            pool.submit(Task(task_id, str(pdf)))
+        outcomes_of(pool, 2)
         first, second = pool.worker_pids()
         os.kill(second, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while second in pool.worker_pids() and time.monotonic() < deadline:
             pool.wait(0.1)
-        assert second not in pool.worker_pids() and len(pool.worker_pids()) == 2
-        for task_id, pdf in enumerate(pdfs, start=1):
+        assert pool.worker_pids() == [first], "its replacement waits for work"
+        for task_id, pdf in enumerate(pdfs, start=3):
             pool.submit(Task(task_id, str(pdf)))
-        outcomes = []
-        while len(outcomes) < 2 and time.monotonic() < deadline:
-            outcomes += [e for e in pool.wait(0.5) if isinstance(e, Outcome)]
+        assert len(pool.worker_pids()) == 2
+        outcomes = outcomes_of(pool, 2)
     finally:
         pool.shutdown()
-    assert sorted((o.task_id, o.ok) for o in outcomes) == [(1, True), (2, True)]
+    assert sorted((o.task_id, o.ok) for o in outcomes) == [(3, True), (4, True)]
 
 
 def test_a_task_handed_over_just_before_a_pause_is_reported_held_then_started(tmp_path):
@@ -138,3 +150,96 @@ def test_a_task_handed_over_just_before_a_pause_is_reported_held_then_started(tm
         pool.shutdown()
     assert [type(e).__name__ for e in events] == ["Held", "Started", "Outcome"]
     assert events[-1].ok
+
+
+def test_a_big_pool_given_three_tasks_starts_three_workers(tmp_path):
+    """`-w 300` on three documents: the other workers would only cost forks."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdfs = [make_pdf(folder / f"{i}.pdf") for i in range(3)]
+    settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 50)
+    try:
+        assert pool.worker_pids() == []
+        tasks = [Task(task_id, str(pdf)) for task_id, pdf in enumerate(pdfs, start=1)]
+        assert all(pool.submit(task) for task in tasks), "each starts at once on its own worker"
+        assert len(pool.worker_pids()) == 3
+        assert pool.idle_slots() == 50 * TASKS_PER_WORKER - 3, "unstarted workers still count"
+        outcomes = outcomes_of(pool, 3)
+        assert len(pool.worker_pids()) == 3
+    finally:
+        pool.shutdown()
+    assert sorted((o.task_id, o.ok) for o in outcomes) == [(1, True), (2, True), (3, True)]
+
+
+def test_many_tasks_bring_a_pool_of_two_to_exactly_two_workers(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdf = make_pdf(folder / "a.pdf")
+    settings = WorkerSettings("faulty:pid", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 2)
+    outcomes: list[Outcome] = []
+    try:
+        assert pool.worker_pids() == []
+        task_ids = iter(range(1, 13))
+        deadline = time.monotonic() + 30
+        while len(outcomes) < 12:
+            assert time.monotonic() < deadline, f"{len(outcomes)} of 12 outcomes arrived"
+            while pool.idle_slots() > 0 and (task_id := next(task_ids, None)) is not None:
+                pool.submit(Task(task_id, str(pdf)))
+                assert len(pool.worker_pids()) <= 2
+            outcomes += [e for e in pool.wait(0.2) if isinstance(e, Outcome)]
+        assert len(pool.worker_pids()) == 2
+    finally:
+        pool.shutdown()
+    assert sorted(o.task_id for o in outcomes if o.ok) == list(range(1, 13))
+    assert len({o.data["pid"] for o in outcomes}) == 2
+
+
+def test_resizing_up_while_idle_starts_workers_only_when_tasks_come(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdf = make_pdf(folder / "a.pdf")
+    settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 1)
+    try:
+        assert pool.submit(Task(1, str(pdf)))
+        outcomes_of(pool, 1)
+        assert len(pool.worker_pids()) == 1
+        pool.resize(3)
+        assert len(pool.worker_pids()) == 1
+        assert pool.idle_slots() == 3 * TASKS_PER_WORKER
+        assert all(pool.submit(Task(task_id, str(pdf))) for task_id in (2, 3, 4))
+        assert len(pool.worker_pids()) == 3
+        outcomes = outcomes_of(pool, 3)
+    finally:
+        pool.shutdown()
+    assert sorted((o.task_id, o.ok) for o in outcomes) == [(2, True), (3, True), (4, True)]
+
+
+def test_a_killed_tasks_follower_runs_on_a_worker_started_for_it(tmp_path):
+    """Both running tasks are killed; the one queued behind either is handed to a
+    new worker and reported started, and the other killed worker, with nothing
+    queued, is not replaced until work comes."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    hang_1, hang_2, follower = (make_pdf(folder / f"{n}.pdf") for n in ("hang-1", "hang-2", "ok"))
+    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 2)
+    try:
+        assert pool.submit(Task(1, str(hang_1)))
+        assert pool.submit(Task(2, str(hang_2)))
+        assert not pool.submit(Task(3, str(follower)))
+        killed = set(pool.worker_pids())
+        assert len(killed) == 2
+        pool.kill(1)
+        pool.kill(2)
+        events = []
+        deadline = time.monotonic() + 20
+        while not any(isinstance(e, Outcome) for e in events):
+            assert time.monotonic() < deadline, events
+            events += pool.wait(0.2)
+        survivors = pool.worker_pids()
+    finally:
+        pool.shutdown()
+    assert Started(3) in events
+    outcomes = [e for e in events if isinstance(e, Outcome)]
+    assert [(o.task_id, o.ok) for o in outcomes] == [(3, True)]
+    assert len(survivors) == 1 and not killed & set(survivors)
+    assert outcomes[0].data["pid"] == survivors[0]

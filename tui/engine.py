@@ -324,7 +324,7 @@ class Batch:
                 held = self._paused
                 pool.hold(held)
             if not self._paused:
-                while pool.idle_slots() > 0:
+                while self._stop is None and pool.idle_slots() > 0:
                     picked = self._next_document()
                     if picked is None:
                         break

@@ -85,6 +85,8 @@ class BatchStarted:
     folder: str
     output: str
     workers: int
+    """The most documents that run at once; worker processes start only as
+    documents need them, so a small batch may never have this many."""
     processor: str
     resumed: int = 0
     """Documents taken over from an earlier run's journal."""

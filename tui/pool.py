@@ -10,6 +10,9 @@ that), and a resize would mean a second pool. So each worker here is a process w
 only its process, a death is seen on the process sentinel and reported as that
 task's outcome, and resizing is starting or retiring processes.
 
+Workers start when a task needs one, not up front, because `-w 300` on a folder
+of three documents would otherwise start 300 processes that never do any work.
+
 Each worker's pipe holds its next task as well as the running one, so it never
 waits for the controller between two documents (the benchmark showed a 12%
 idle gap on small documents without this). The next task starts the moment the
@@ -139,8 +142,10 @@ class _Worker:
 
 @dataclass
 class ProcessPool:
-    """Worker processes, each running one task at a time with one queued.
-    Not thread-safe: the engine drives it from one thread."""
+    """Up to `workers` worker processes, each running one task at a time with
+    one queued. A worker starts when a task finds none free, so its capacity
+    counts in `idle_slots()` before it exists. Not thread-safe: the engine
+    drives it from one thread."""
 
     settings: WorkerSettings
     workers: int
@@ -161,18 +166,14 @@ class ProcessPool:
             _start_helpers()
         self._hold = self._context.RawValue("b", 0)
         self.workers = max(1, self.workers)
-        for _ in range(self.workers):
-            self._workers.append(self._start_worker())
 
     def idle_slots(self) -> int:
-        return sum(TASKS_PER_WORKER - len(w.tasks) for w in self._active())
+        active = self._active()
+        unstarted = max(0, self.workers - len(active))
+        return sum(TASKS_PER_WORKER - len(w.tasks) for w in active) + TASKS_PER_WORKER * unstarted
 
     def submit(self, task: Task) -> bool:
-        candidates = self._active()
-        if not candidates:
-            candidates = [self._start_worker()]
-            self._workers.append(candidates[0])
-        worker = min(candidates, key=lambda w: len(w.tasks))
+        worker = self._worker_for_next_task()
         worker.tasks.append(task)
         try:
             worker.connection.send(task)
@@ -229,7 +230,6 @@ class ProcessPool:
         over = len(self._workers) - self.workers
         for worker in sorted(self._workers, key=lambda w: len(w.tasks))[: max(0, over)]:
             worker.retiring = True
-        self._top_up()
 
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if w.process.pid is not None]
@@ -241,6 +241,20 @@ class ProcessPool:
 
     def _active(self) -> list[_Worker]:
         return [w for w in self._workers if not w.retiring]
+
+    def _worker_for_next_task(self) -> _Worker:
+        """A worker with nothing to do; else a new one, while fewer than `workers`
+        run; else the least loaded. A new worker beats a queue, so the task
+        starts now instead of behind another document."""
+        active = self._active()
+        for worker in active:
+            if not worker.tasks:
+                return worker
+        if len(active) < self.workers:
+            worker = self._start_worker()
+            self._workers.append(worker)
+            return worker
+        return min(active, key=lambda w: len(w.tasks))
 
     def _collect(
         self, worker: _Worker, readable: bool, died: bool
@@ -292,10 +306,10 @@ class ProcessPool:
         return events
 
     def _replace(self, worker: _Worker, orphans: list[Task] | None = None) -> None:
-        """Stop `worker`, start another in its place, and hand its queued tasks on."""
+        """Stop `worker` and hand its queued tasks on; the next task that finds
+        no free worker (an orphan, or the engine's next) starts its replacement."""
         self._stop(worker, force=True)
         self._workers.remove(worker)
-        self._top_up()
         self._hand_over(worker.tasks if orphans is None else orphans)
 
     def _hand_over(self, orphans: list[Task]) -> None:
@@ -303,10 +317,6 @@ class ProcessPool:
         for task in orphans:
             if self.submit(task):
                 self._notices.append(Started(task.task_id))
-
-    def _top_up(self) -> None:
-        while len(self._active()) < self.workers:
-            self._workers.append(self._start_worker())
 
     def _start_worker(self) -> _Worker:
         ours, theirs = self._context.Pipe(duplex=True)

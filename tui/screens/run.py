@@ -227,7 +227,7 @@ class RunScreen(Screen[None]):
     # Messages from the batch thread: store only.
 
     def on_run_started(self, message: RunStarted) -> None:
-        self.notify(f"Started {message.event.workers} workers", markup=False, timeout=2)
+        self.notify(f"Started, up to {message.event.workers} workers", markup=False, timeout=2)
 
     def on_run_progress(self, message: RunProgress) -> None:
         self.snapshot = message.snapshot
