@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["run"]:
         options = run_parser().parse_args(arguments[1:])
+        if options.folder.is_dir():
+            _start_worker_server()
         from tui.headless import run_headless
 
         return run_headless(options)
@@ -187,6 +189,15 @@ def main(argv: list[str] | None = None) -> int:
         overwrite=options.overwrite,
         follow_symlinks=options.follow_symlinks,
     )
+
+
+def _start_worker_server() -> None:
+    """Start the process that forks the workers now, so its import of pypdf
+    runs beside the controller's own imports and checks instead of after them.
+    A run that stops at a check leaves it to exit with the controller."""
+    from tui.pool import prepare_process_start
+
+    prepare_process_start()
 
 
 def open_closed_standard_streams() -> None:
