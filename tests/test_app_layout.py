@@ -21,8 +21,9 @@ from tui.app import DocpoolApp
 from tui.events import DocumentRecord, InFlight
 from tui.screens.error_detail import ErrorDetailScreen
 from tui.screens.run import RunScreen
-from tui.widgets.error_table import ErrorTable, shorten_path
+from tui.widgets.error_table import ErrorTable
 from tui.widgets.in_flight import InFlightTable
+from tui.widgets.short_path import shorten_path
 
 SMALL_SIZES = [(60, 20), (80, 24)]
 DEEP = "archive/2019/customers/north-east-region/contracts/signed/very-long-folder-name"
