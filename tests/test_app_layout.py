@@ -6,6 +6,7 @@ Tests are plain functions that `asyncio.run` a Pilot scenario (no async plugin n
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -252,6 +253,9 @@ def test_the_run_screen_fits_a_small_terminal(size, in_flight):
             shown = "\n".join(screen_lines(app))
             for title in (f"In flight ({in_flight})", "Attempt", "Errors (3)", "Error", "Attempts"):
                 assert title in shown, title
+            # Figures wrap between pieces rather than run off the panel.
+            assert re.search(r"Data \S+ GiB / 3\.2 GiB", shown)
+            assert re.search(r"Elapsed \d+ minutes and \d+ seconds", shown)
             # Pausing adds a line; the errors stay in view and keys still steer.
             await pilot.press("p")
             await pilot.pause()

@@ -132,6 +132,7 @@ class RunScreen(Screen[None]):
             & #done { max-height: 17; }
         }
         &.-short {
+            & #throughput Sparkline { display: none; }
             & #in-flight { max-height: 4; }
             & #summary { padding: 0 1; }
             & #done { max-height: 13; }
@@ -145,7 +146,8 @@ class RunScreen(Screen[None]):
         (30, "-tall"),
     ]
     """Below 30 rows the slider and buttons lose their borders, the in-flight
-    list shortens and a long summary scrolls, so the error table keeps a few
+    list shortens and a long summary scrolls (below 24 the sparkline goes too,
+    for the figures that wrap at 60 columns), so the error table keeps a few
     rows down to 60x20 (ssh from a small terminal) without the screen scrolling."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
