@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from pdfs import make_folder
@@ -14,6 +15,7 @@ from pilot_waits import wait_for
 from textual.widgets import Button, Static
 
 from tui.app import DocpoolApp
+from tui.engine import Batch, BatchConfig
 from tui.journal import Journal
 from tui.pool import prepare_process_start
 from tui.screens.journal_choice import JournalChoiceScreen
@@ -228,3 +230,58 @@ def test_a_bad_report_path_is_refused_before_the_earlier_run_dialog(tmp_path, re
 
     asyncio.run(scenario())
     assert journal.exists()
+
+
+def _crowded_output(tmp_path: Path, folder: Path) -> dict:
+    output = tmp_path / "crowded"
+    output.mkdir()
+    (output / "notes.txt").write_text("mine")
+    return {"output": output}
+
+
+def _earlier_run_of_another_processor(tmp_path: Path, folder: Path) -> dict:
+    output = tmp_path / "earlier"
+    for _ in Batch(BatchConfig(folder, output, workers=1, processor="info")).run():
+        pass
+    return {"output": output, "processor": "text", "resume": True}
+
+
+def _someone_else_s_report(tmp_path: Path, folder: Path) -> dict:
+    report = tmp_path / "mine" / "report.json"
+    report.parent.mkdir()
+    report.write_text("{}")
+    return {"output": tmp_path / "out", "report": report}
+
+
+@pytest.mark.parametrize(
+    ("setup", "problem", "control"),
+    [
+        (_crowded_output, "already holds other files: ", "choose an empty or new Output folder"),
+        (
+            _earlier_run_of_another_processor,
+            "holds a run with processor 'info', not 'text': ",
+            "set Processor back to the earlier run's to resume it, or press Start again and choose Overwrite",
+        ),
+        (_someone_else_s_report, "exists and is not a docpool report: ", "choose another Report file"),
+    ],
+    ids=["other files", "another processor", "not a docpool report"],
+)
+def test_a_refused_batch_names_the_app_s_controls_not_flags(tmp_path, setup, problem, control):
+    """The engine's refusals name command-line flags; the app has fields and a dialog instead."""
+    folder = make_folder(tmp_path / "in", good=1)
+    options = setup(tmp_path, folder)
+
+    async def scenario() -> None:
+        app = DocpoolApp(folder, workers=1, cpu_count=2, **options)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            assert isinstance(app.screen, StartScreen) and app.batch is None
+            shown = [status_text(app), *(note.message for note in app._notifications)]
+            assert len(shown) == 2
+            for text in shown:
+                assert problem + control in text, text
+                assert "--" not in text, text
+
+    asyncio.run(scenario())

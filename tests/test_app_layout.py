@@ -6,6 +6,7 @@ Tests are plain functions that `asyncio.run` a Pilot scenario (no async plugin n
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,10 +20,12 @@ from textual.widgets import Button, Checkbox, Collapsible
 
 from tui.app import DocpoolApp
 from tui.events import DocumentRecord, InFlight
+from tui.messages import RunFinished
 from tui.screens.error_detail import ErrorDetailScreen
 from tui.screens.run import RunScreen
-from tui.widgets.error_table import ErrorTable, shorten_path
+from tui.widgets.error_table import ErrorTable
 from tui.widgets.in_flight import InFlightTable
+from tui.widgets.short_path import shorten_path
 
 SMALL_SIZES = [(60, 20), (80, 24)]
 DEEP = "archive/2019/customers/north-east-region/contracts/signed/very-long-folder-name"
@@ -198,5 +201,124 @@ def test_a_tree_started_without_a_folder_names_its_root(tmp_path, monkeypatch):
             tree.path = Path("/")
             await pilot.pause()
             assert str(tree.root.label) == "/"
+
+    asyncio.run(scenario())
+
+
+def visible_on_screen(widget: Widget) -> bool:
+    """Whether all of `widget` shows between the header and the footer, without scrolling."""
+    screen = widget.screen
+    top = screen.query_one("Header").region.bottom
+    bottom = screen.query_one("Footer").region.y
+    return (
+        widget.region.height > 0
+        and screen.region.contains_region(widget.region)
+        and top <= widget.region.y
+        and widget.region.bottom <= bottom
+    )
+
+
+def many_in_flight(count: int):
+    base = sample_snapshot()
+    return replace(
+        base,
+        in_flight=tuple(
+            InFlight(f"scans/{2019 + index % 5}/quarterly-statement-{index:03d}.pdf", 2_000_000, base.now - index, 1)
+            for index in range(count)
+        ),
+    )
+
+
+@pytest.mark.parametrize("size", SMALL_SIZES)
+@pytest.mark.parametrize("in_flight", [4, 8])
+def test_the_run_screen_fits_a_small_terminal(size, in_flight):
+    from test_snapshots import show_run
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=size) as pilot:
+            screen = await show_run(pilot)
+            screen.snapshot = many_in_flight(in_flight)
+            screen.refresh_view()
+            await pilot.pause()
+            assert screen.max_scroll_y == 0
+            for selector in ("#progress", "#throughput", "#workers", "#in-flight", "#errors-panel"):
+                assert visible_on_screen(screen.query_one(selector)), selector
+            errors = screen.query_one("#errors", ErrorTable)
+            in_flight_table = screen.query_one("#in-flight", InFlightTable)
+            # A title and at least two rows of each table, every column in view.
+            assert in_flight_table.region.height >= 3
+            assert errors.region.height >= 3
+            assert errors.max_scroll_x == 0 and in_flight_table.max_scroll_x == 0
+            shown = "\n".join(screen_lines(app))
+            for title in (f"In flight ({in_flight})", "Attempt", "Errors (3)", "Error", "Attempts"):
+                assert title in shown, title
+            # Figures wrap between pieces rather than run off the panel.
+            assert re.search(r"Data \S+ GiB / 3\.2 GiB", shown)
+            assert re.search(r"Elapsed \d+ minutes and \d+ seconds", shown)
+            # Pausing adds a line; the errors stay in view and keys still steer.
+            await pilot.press("p")
+            await pilot.pause()
+            assert screen.query_one("#paused").display
+            assert screen.max_scroll_y == 0
+            assert visible_on_screen(screen.query_one("#errors-panel"))
+            assert app.focused is errors
+            await pilot.press("down")
+            assert errors.cursor_row == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", SMALL_SIZES)
+def test_the_summary_fits_a_small_terminal(size):
+    from test_snapshots import show_run
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=size) as pilot:
+            screen = await show_run(pilot, finished=True)
+            await pilot.pause()
+            assert screen.query_one("#done").max_scroll_y == 0
+            assert screen.max_scroll_y == 0
+            for selector in ("#summary", "#new", "#quit", "#errors-panel"):
+                assert visible_on_screen(screen.query_one(selector)), selector
+            errors = screen.query_one("#errors", ErrorTable)
+            assert errors.region.height >= 3
+            shown = "\n".join(screen_lines(app))
+            assert "Batch interrupted" in shown and "report.json" in shown
+            assert app.focused is screen.query_one("#new")
+            await pilot.press("tab", "tab")
+            await pilot.pause()
+            assert app.focused is errors
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", SMALL_SIZES)
+def test_a_long_summary_scrolls_and_keeps_the_errors_in_view(size):
+    from test_snapshots import sample_finish, show_run
+
+    finish = replace(
+        sample_finish(),
+        removed=12,
+        problem="could not write the CSV report: disk full",
+        report_path=f"/home/ana/{DEEP}/docpool-out/report.json",
+    )
+
+    async def scenario() -> None:
+        app = DocpoolApp(cpu_count=2)
+        async with app.run_test(size=size) as pilot:
+            screen = await show_run(pilot)
+            screen.post_message(RunFinished(finish))
+            await pilot.pause()
+            await pilot.pause()
+            assert screen.max_scroll_y == 0
+            done = screen.query_one("#done")
+            assert done.max_scroll_y > 0
+            assert app.focused is screen.query_one("#new")
+            for selector in ("#new", "#quit"):
+                assert in_view(screen.query_one(selector), done), selector
+            assert visible_on_screen(screen.query_one("#errors-panel"))
+            assert screen.query_one("#errors", ErrorTable).region.height >= 3
 
     asyncio.run(scenario())

@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from pdfs import make_broken, make_pdf
 from pilot_waits import wait_for
+from test_engine import _refusals
 from textual import events
 from textual.widgets import Button, Collapsible, Input, Static
 from textual.widgets.collapsible import CollapsibleTitle
 
 from tui.app import DocpoolApp
+from tui.engine import Batch, SetupError
 from tui.screens.journal_choice import JournalChoiceScreen
-from tui.screens.start import StartScreen, report_problem
+from tui.screens.start import StartScreen, report_problem, setup_problem
 from tui.widgets.folder_input import FolderInput, clean_path, complete_folder, folder_problem
 from tui.widgets.folder_tree import FolderTree
 from tui.widgets.pdf_count import PdfCount
@@ -293,3 +296,13 @@ def test_a_key_opens_more_options_from_anywhere_on_the_form():
             assert isinstance(app.focused, CollapsibleTitle)
 
     asyncio.run(scenario())
+
+
+def test_no_setup_refusal_names_a_flag_in_the_app(tmp_path):
+    """Every refusal the engine words with flags, the app says without them."""
+    for config, words in _refusals(tmp_path):
+        with pytest.raises(SetupError) as refused:
+            Batch(config)
+        assert "--" in words
+        shown = setup_problem(refused.value)
+        assert "--" not in shown, shown

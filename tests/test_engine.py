@@ -466,3 +466,54 @@ def test_a_run_that_loses_the_output_folder_to_another_writes_no_report_there(tm
         events, finished = run_batch(batch)
     assert finished.report_path == "" and "in use by another docpool run" in finished.problem
     assert not (output / "report.json").exists()
+
+
+def _refusals(tmp_path: Path) -> list[tuple[BatchConfig, str]]:
+    """Each setup refusal whose fix is a command-line flag, and its exact words."""
+    folder = make_folder(tmp_path / "in", good=1)
+    earlier = tmp_path / "earlier"
+    run_batch(Batch(BatchConfig(folder, earlier, workers=1, processor="info")))
+    crowded = tmp_path / "crowded"
+    crowded.mkdir()
+    (crowded / "notes.txt").write_text("mine")
+    mine = tmp_path / "mine" / "report.json"
+    mine.parent.mkdir()
+    mine.write_text("{}")
+    return [
+        (
+            BatchConfig(folder, earlier),
+            f"{earlier} already holds a docpool run: use --resume to continue it "
+            "or --overwrite to start again",
+        ),
+        (
+            BatchConfig(folder, earlier, resume=True),
+            f"{earlier} holds a run with processor 'info', not 'text': "
+            "resume with the same processor or use --overwrite",
+        ),
+        (
+            BatchConfig(folder, tmp_path / "a", report=tmp_path / "r.txt"),
+            f"--report must name a .json file: {tmp_path / 'r.txt'}",
+        ),
+        (
+            BatchConfig(folder, tmp_path / "b", report=mine),
+            f"{mine} exists and is not a docpool report: choose another --report path, "
+            "or --overwrite to replace it",
+        ),
+        (
+            BatchConfig(folder, tmp_path / "c", resume=True, overwrite=True),
+            "choose --resume or --overwrite, not both",
+        ),
+        (
+            BatchConfig(folder, crowded),
+            f"{crowded} already holds other files: choose an empty or new output folder, "
+            "or --overwrite to write into it anyway (files with the same names are replaced)",
+        ),
+    ]
+
+
+def test_setup_refusals_keep_their_command_line_words(tmp_path):
+    """Users' scripts may grep these: they stay word for word."""
+    for config, words in _refusals(tmp_path):
+        with pytest.raises(SetupError) as refused:
+            Batch(config)
+        assert str(refused.value) == words

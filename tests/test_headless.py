@@ -273,3 +273,23 @@ def test_the_bar_fits_a_narrow_terminal():
     os.close(master)
     line = drawn.replace("\r", "").replace("\x1b[K", "")
     assert 0 < len(line) < 40, repr(drawn)
+
+
+def test_a_refused_rerun_prints_the_flags_word_for_word(tmp_path):
+    """The app words these fixes with its own controls; `docpool run` keeps the flags."""
+    folder = make_folder(tmp_path / "in", good=1)
+    output = tmp_path / "out"
+    assert docpool("run", str(folder), "-o", str(output), "--progress", "none").returncode == 0
+    again = docpool("run", str(folder), "-o", str(output), "--progress", "none")
+    assert again.returncode == 2
+    assert again.stderr == (
+        f"docpool: error: {output} already holds a docpool run: "
+        "use --resume to continue it or --overwrite to start again\n"
+    )
+    (tmp_path / "crowded").mkdir()
+    (tmp_path / "crowded" / "notes.txt").write_text("mine")
+    crowded = docpool("run", str(folder), "-o", str(tmp_path / "crowded"), "--progress", "none")
+    assert crowded.stderr == (
+        f"docpool: error: {tmp_path / 'crowded'} already holds other files: choose an empty or new "
+        "output folder, or --overwrite to write into it anyway (files with the same names are replaced)\n"
+    )

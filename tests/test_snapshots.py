@@ -169,6 +169,11 @@ def test_run_screen_with_errors(snap_compare):
     assert snap_compare(sample_app(), terminal_size=SIZE, run_before=show_run)
 
 
+def test_run_screen_at_60x20(snap_compare):
+    """The smallest terminal the run screen is made for: every panel still shows."""
+    assert snap_compare(sample_app(), terminal_size=(60, 20), run_before=show_run)
+
+
 def test_error_detail(snap_compare):
     assert snap_compare(sample_app(), terminal_size=SIZE, run_before=show_error_detail)
 

@@ -27,7 +27,7 @@ from tui.events import BatchFinished
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.journal_choice import JournalChoice, JournalChoiceScreen
 from tui.screens.run import RunScreen
-from tui.screens.start import StartOptions, StartRequest, StartScreen
+from tui.screens.start import StartOptions, StartRequest, StartScreen, setup_problem
 
 if TYPE_CHECKING:
     from tui.engine import Batch
@@ -167,7 +167,7 @@ class DocpoolApp(App[int]):
         try:
             batch = Batch(config, clock=self.clock)
         except SetupError as error:
-            self._refuse(str(error))
+            self._refuse(setup_problem(error))
             return
         self.batch = batch
         self.batch_done.clear()

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal
 
 from tui.atomic import clear_staging
 from tui.discover import Document, Unreadable, iter_documents
@@ -114,8 +115,25 @@ class BatchConfig:
         return self.report if self.report is not None else self.output / "report.json"
 
 
+Remedy = Literal[
+    "resume_or_overwrite", "same_processor", "json_report", "another_report",
+    "resume_xor_overwrite", "empty_output",
+]
+"""A fix that the message of a SetupError names with command-line flags."""
+
+
 class SetupError(Exception):
-    """The batch cannot start; the message is one line for the user."""
+    """The batch cannot start; the message is one line for the user.
+
+    Where the message names command-line flags, `problem` says what is wrong
+    without them and `remedy` which fix they are: the app, which has no flags,
+    words that fix with its own controls. The message stays as scripts grep it.
+    """
+
+    def __init__(self, message: str, *, problem: str | None = None, remedy: Remedy | None = None) -> None:
+        super().__init__(message)
+        self.problem = message if problem is None else problem
+        self.remedy = remedy
 
 
 class _Stopped(Exception):
@@ -909,14 +927,16 @@ def _check_earlier_run(config: BatchConfig, output: Path, folder: Path) -> None:
         if mismatch is not None and mismatch[0] == "folder":
             raise SetupError(f"{output} holds a run of {mismatch[1]!r}, not of {str(folder)!r}")
         if mismatch is not None:
+            problem = f"{output} holds a run with processor {mismatch[1]!r}, not {config.processor!r}"
             raise SetupError(
-                f"{output} holds a run with processor {mismatch[1]!r}, not {config.processor!r}: "
-                "resume with the same processor or use --overwrite"
+                f"{problem}: resume with the same processor or use --overwrite",
+                problem=problem, remedy="same_processor",
             )
     elif not config.overwrite:
+        problem = f"{output} already holds a docpool run"
         raise SetupError(
-            f"{output} already holds a docpool run: use --resume to continue it "
-            "or --overwrite to start again"
+            f"{problem}: use --resume to continue it or --overwrite to start again",
+            problem=problem, remedy="resume_or_overwrite",
         )
 
 
@@ -952,7 +972,10 @@ def _checked_report(config: BatchConfig, output: Path) -> Path | None:
         return None
     report = Path(os.path.expanduser(str(config.report))).absolute()
     if report.suffix.lower() != ".json":
-        raise SetupError(f"--report must name a .json file: {report}")
+        raise SetupError(
+            f"--report must name a .json file: {report}",
+            problem=f"the report must be a .json file: {report}", remedy="json_report",
+        )
     try:
         report.parent.mkdir(parents=True, exist_ok=True)
         probe = report.parent / f".{report.stem}.docpool-write-test"
@@ -963,9 +986,10 @@ def _checked_report(config: BatchConfig, output: Path) -> Path | None:
     if report.parent != output and not config.overwrite:
         taken = [path for path in report_paths(report) if os.path.lexists(path)]
         if taken and not is_docpool_report(report):
+            problem = f"{taken[0]} exists and is not a docpool report"
             raise SetupError(
-                f"{taken[0]} exists and is not a docpool report: choose another --report path, "
-                "or --overwrite to replace it"
+                f"{problem}: choose another --report path, or --overwrite to replace it",
+                problem=problem, remedy="another_report",
             )
     return report
 
@@ -997,7 +1021,10 @@ def _checked(config: BatchConfig) -> BatchConfig:
             f"memory limit too large: at most {LARGEST_MEMORY_LIMIT // 1024**2} MiB, or 0 for no cap"
         )
     if config.resume and config.overwrite:
-        raise SetupError("choose --resume or --overwrite, not both")
+        raise SetupError(
+            "choose --resume or --overwrite, not both",
+            problem="resume and overwrite cannot both be chosen", remedy="resume_xor_overwrite",
+        )
     if config.processor not in BUILTIN_PROCESSORS:
         try:
             load_processor(config.processor, folder, Path(config.output))
@@ -1018,9 +1045,11 @@ def _checked(config: BatchConfig) -> BatchConfig:
         raise SetupError(f"{journal} is not a file: move it away or choose another output folder")
     if not journal_exists(output):
         if not config.overwrite and _holds_other_files(output):
+            problem = f"{output} already holds other files"
             raise SetupError(
-                f"{output} already holds other files: choose an empty or new output folder, "
-                "or --overwrite to write into it anyway (files with the same names are replaced)"
+                f"{problem}: choose an empty or new output folder, "
+                "or --overwrite to write into it anyway (files with the same names are replaced)",
+                problem=problem, remedy="empty_output",
             )
         return replace(config, folder=folder, output=output, report=report)
     _check_earlier_run(config, output, folder)

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static
 from textual.worker import get_current_worker
@@ -79,6 +79,22 @@ class RunCommands(Provider):
         return lambda: self.screen.run_action(action)
 
 
+class Done(VerticalScroll, can_focus=False):
+    """The summary and its buttons; scrolled to the focused button on a short
+    terminal, never a Tab stop itself."""
+
+    DEFAULT_CSS = """
+    Done {
+        height: auto;
+        overflow-x: hidden;
+        /* A scrollbar that came and went would rewrap the summary under the focused button. */
+        scrollbar-gutter: stable;
+        /* Else Textual adds a row for a horizontal scrollbar to the auto height. */
+        scrollbar-size-horizontal: 0;
+    }
+    """
+
+
 class RunScreen(Screen[None]):
     """The live view of one batch, then its summary.
 
@@ -98,14 +114,41 @@ class RunScreen(Screen[None]):
         & #workers-row { height: auto; }
         & #workers-row > Label { padding: 1 1 0 0; color: $text-muted; }
         & #errors-panel { height: 1fr; min-height: 7; }
-        & #done { height: auto; display: none; }
+        & #done { display: none; }
         & #done Horizontal { height: auto; padding: 0 2; }
         & #done Button { margin-right: 2; }
         &.-finished #live { display: none; }
         &.-finished #done { display: block; }
         & #paused { display: none; color: $warning; text-style: bold; }
+
+        &.-short, &.-medium {
+            & #workers-row > Label { padding: 0 1 0 0; }
+            & #workers { height: 1; border: none; }
+            & #done Button { border: none !important; }
+            & #errors-panel { min-height: 5; }
+        }
+        &.-medium {
+            & #in-flight { max-height: 6; }
+            & #done { max-height: 17; }
+        }
+        &.-short {
+            & #throughput Sparkline { display: none; }
+            & #in-flight { max-height: 4; }
+            & #summary { padding: 0 1; }
+            & #done { max-height: 13; }
+        }
     }
     """
+
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-short"),
+        (24, "-medium"),
+        (30, "-tall"),
+    ]
+    """Below 30 rows the slider and buttons lose their borders, the in-flight
+    list shortens and a long summary scrolls (below 24 the sparkline goes too,
+    for the figures that wrap at 60 columns), so the error table keeps a few
+    rows down to 60x20 (ssh from a small terminal) without the screen scrolling."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p,f6", "toggle_pause", "Pause/Resume", id="run.pause"),
@@ -160,7 +203,7 @@ class RunScreen(Screen[None]):
                     tooltip="Worker processes: arrows, Home/End or the mouse",
                 )
             yield InFlightTable(id="in-flight")
-        with Vertical(id="done"):
+        with Done(id="done"):
             yield BatchSummary(id="summary")
             with Horizontal():
                 yield Button("New batch", id="new", variant="primary")
@@ -274,7 +317,9 @@ class RunScreen(Screen[None]):
         self.add_class("-finished")
         self._show_paused(False)
         self.sub_title = f"{self.folder}: {event.status}"
-        self.query_one("#new", Button).focus()
+        new = self.query_one("#new", Button)
+        new.focus()
+        self.call_after_refresh(new.scroll_visible, animate=False)  # once a long summary has its height
         self.refresh_bindings()
 
     def add_failures(self, records: Iterable[DocumentRecord]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -36,6 +36,9 @@ from tui.widgets.folder_input import FolderInput, expand, folder_problem
 from tui.widgets.folder_tree import FolderTree
 from tui.widgets.pdf_count import PdfCount
 from tui.widgets.slider import Slider
+
+if TYPE_CHECKING:
+    from tui.engine import Remedy, SetupError
 
 COUNT_DELAY = 0.4
 """Seconds of no typing before a typed folder is counted (so `/` is not walked on the way to `/data`)."""
@@ -151,6 +154,26 @@ def report_problem(text: str) -> str | None:
             return f"Report: cannot write in {folder}"
         return f"Report: cannot create {wanted}: {folder} is not writable"
     return None
+
+
+SETUP_REMEDIES: dict[Remedy, str] = {
+    "resume_or_overwrite": "press Start again to choose Resume or Overwrite",
+    "same_processor": (
+        "set Processor back to the earlier run's to resume it, "
+        "or press Start again and choose Overwrite"
+    ),
+    "another_report": "choose another Report file, or leave Report empty for one in the output folder",
+    "empty_output": "choose an empty or new Output folder",
+}
+"""The fixes that the engine's refusals name with command-line flags, in this
+screen's words. A refusal with none here says only what is wrong."""
+
+
+def setup_problem(error: SetupError) -> str:
+    """Why the engine refused the batch, with the fix said in the app's
+    controls: its own message names flags, which the app does not have."""
+    remedy = SETUP_REMEDIES.get(error.remedy) if error.remedy is not None else None
+    return f"{error.problem}: {remedy}" if remedy else error.problem
 
 
 def memory_limit_text(limit: int | None) -> str:
