@@ -154,10 +154,12 @@ def progress_reporter(
 
     The time left is the mean of two paces since page one: per page, and per
     byte of the pages' content (when the processor can weigh its pages). Pages
-    are unequal, and neither pace alone tells by how much; on three of four
-    real documents their mean was the closer (GeoTopo, 117 pages: 8% median
-    error against 19%), on one the further (GeoBase, 19 pages: 59% against
-    37%). See benchmarks/page_pace.py.
+    are unequal, and neither pace alone tells by how much. Replayed on real
+    documents (benchmarks/page_pace.py, on a quiet machine), the mean is off
+    by 12% / 17% (median / p90) on GeoTopo (117 pages) against 11% / 27% for
+    the pace per page, and by 10% / 20% and 20% / 52% against 17% / 41% and
+    39% / 67% on two documents outside the corpus; on GeoBase (19 pages) it
+    is worse, 48% / 61% against 24% / 36%.
     """
     last = clock()
     first: tuple[float, int] | None = None
