@@ -517,3 +517,28 @@ def test_setup_refusals_keep_their_command_line_words(tmp_path):
         with pytest.raises(SetupError) as refused:
             Batch(config)
         assert str(refused.value) == words
+
+
+class SlowToStartPool(ProcessPool):
+    """Each worker takes a second to start, as a loaded machine or `-w 300` may."""
+
+    def _start_worker(self):
+        time.sleep(1.0)
+        return super()._start_worker()
+
+
+def test_time_spent_starting_workers_is_not_taken_for_a_stall(tmp_path):
+    """Three slow worker starts in one turn (3 s) are work, not Ctrl+Z: the
+    documents already running keep their start times, so none starts in the future."""
+    folder = make_folder(tmp_path / "in", good=6)
+    events, finished = run_batch(
+        Batch(
+            BatchConfig(folder, tmp_path / "out", workers=3, processor="faulty:slow"),
+            executor=SlowToStartPool,
+        )
+    )
+    snapshots = [event.snapshot for event in events if isinstance(event, Progress)]
+    assert any(snapshot.in_flight for snapshot in snapshots)
+    for snapshot in snapshots:
+        assert all(document.started <= snapshot.now for document in snapshot.in_flight), snapshot
+    assert finished.status == "completed"

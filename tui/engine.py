@@ -341,6 +341,9 @@ class Batch:
             if self._paused != held:
                 held = self._paused
                 pool.hold(held)
+            # Seconds in `pool.submit`, which starts workers as documents need
+            # them: work, not a stall (a turn is only measured to find stalls).
+            submitting = 0.0
             if not self._paused:
                 while self._stop is None and pool.idle_slots() > 0:
                     picked = self._next_document()
@@ -350,7 +353,10 @@ class Batch:
                     task_id = next(ids)
                     run = _Running(document, attempt, None)
                     self._running[task_id] = run
-                    if pool.submit(Task(task_id, document.path)):
+                    before = self._clock()
+                    started_at_once = pool.submit(Task(task_id, document.path))
+                    submitting += self._clock() - before
+                    if started_at_once:
                         yield self._start(run)
             for unreadable in self._drain_unreadable():
                 record = _unreadable_record(unreadable)
@@ -391,7 +397,7 @@ class Batch:
             except OSError as error:
                 raise _Stopped(_journal_problem(error)) from None
             now = self._clock()
-            self._account_for_idle_time(now - last_turn)
+            self._account_for_idle_time(now - last_turn - submitting)
             last_turn = now
             for task_id, run in list(self._running.items()):
                 if self._stop is not None:
