@@ -79,7 +79,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     cpus = os.cpu_count() or 1
     parser.add_argument(
         "-w", "--workers", type=positive_int, default=None, metavar="N",
-        help=f"worker processes (default: the number of CPUs, {cpus})",
+        help=f"most worker processes, each started when a document needs it "
+        f"(default: the number of CPUs, {cpus})",
     )
     parser.add_argument(
         "-o", "--output", type=path_argument, default=None, metavar="DIR",
