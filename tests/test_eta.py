@@ -295,6 +295,17 @@ def test_never_less_than_the_longest_document_in_flight() -> None:
     assert estimate is not None and estimate >= 70.0 - 1e-9
 
 
+def test_a_document_queued_behind_a_long_one_waits_for_it() -> None:
+    """It runs after the long one on the same worker, not on the idle one."""
+    eta = EtaEstimator(2)
+    proportional_model(eta, 1e-6)
+    long_one = (1_000_000, 0.0, 5.0)  # says it has 5 s left
+    alone = eta.estimate(20.0, 0, 0, [long_one])
+    followed = eta.estimate(20.0, 0, 0, [(*long_one, [2_000_000])])  # 2 s queued behind it
+    assert alone == pytest.approx(5.0)
+    assert followed == pytest.approx(7.0)
+
+
 def test_never_less_than_the_longest_in_flight_throughout_a_run() -> None:
     for docs in (lognormal_workload(1000, 1), largest_first(lognormal_workload(1000, 1))):
         run = simulate(docs, 8)

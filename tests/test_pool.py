@@ -85,6 +85,21 @@ def test_page_progress_without_usable_weights_keeps_the_pace_per_page(weigh):
     assert connection.sent == [PageProgress(7, 4, 10, pytest.approx(1.2))]
 
 
+def test_the_pool_says_which_tasks_wait_behind_which(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdfs = [make_pdf(folder / f"{i}.pdf", pages=1) for i in range(3)]
+    settings = WorkerSettings("faulty:slow", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 2)
+    try:
+        for task_id, pdf in enumerate(pdfs, start=1):
+            pool.submit(Task(task_id, str(pdf)))
+        # Two workers run 1 and 2; 3 waits behind one of them.
+        behind = pool.queued_behind()
+        assert list(behind.values()) == [[3]] and next(iter(behind)) in (1, 2)
+    finally:
+        pool.shutdown()
+
+
 def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
     folder, output = tmp_path / "in", tmp_path / "out"
     long_pdf = make_pdf(folder / "long.pdf", pages=900)

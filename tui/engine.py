@@ -211,6 +211,8 @@ class Batch:
         """Seconds the batch did no work (paused with nothing running, or
         stopped), left out of the throughput so it is right again at once."""
         self._eta = EtaEstimator(self._workers)
+        self._pool: Executor | None = None
+        """The running batch's pool, for where its queued documents wait."""
         self._ran = False
 
     # Control, from any thread.
@@ -304,6 +306,7 @@ class Batch:
         finished = False
         try:
             pool = self._executor_factory(settings, self._workers)
+            self._pool = pool
             yield BatchStarted(
                 folder=str(config.folder),
                 output=str(config.output),
@@ -650,15 +653,23 @@ class Batch:
         if discovered is None or discovered_bytes is None:
             return None
         counts = self._counts
-        running = self._in_flight()
-        remaining_docs = discovered - (counts.succeeded + counts.failed + counts.skipped) - len(running)
-        remaining_bytes = discovered_bytes - counts.bytes_done - sum(r.document.bytes for r in running)
-        return self._eta.estimate(
-            now,
-            max(0, remaining_docs),
-            max(0, remaining_bytes),
-            [(run.document.bytes, run.started, _left(run, now)) for run in running],
-        )
+        behind = self._pool.queued_behind() if self._pool is not None else {}
+        in_flight = []
+        settled_bytes = 0
+        for task_id, run in self._running.items():
+            if run.started is None:
+                continue
+            followers = [
+                self._running[queued].document.bytes
+                for queued in behind.get(task_id, ())
+                if queued in self._running
+            ]
+            in_flight.append((run.document.bytes, run.started, _left(run, now), followers))
+            settled_bytes += run.document.bytes + sum(followers)
+        settled_docs = sum(1 + len(item[3]) for item in in_flight)
+        remaining_docs = discovered - (counts.succeeded + counts.failed + counts.skipped) - settled_docs
+        remaining_bytes = discovered_bytes - counts.bytes_done - settled_bytes
+        return self._eta.estimate(now, max(0, remaining_docs), max(0, remaining_bytes), in_flight)
 
     # The end.
 

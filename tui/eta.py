@@ -50,6 +50,12 @@ FAR_OFF = 0.5
 the shown one, the shown one jumps to it instead of drifting."""
 
 
+RunningDocument = (
+    tuple[int, float] | tuple[int, float, float | None] | tuple[int, float, float | None, Sequence[int]]
+)
+"""(bytes, started[, seconds it says it has left[, sizes of the documents queued behind it]])."""
+
+
 class CostModel:
     """Seconds a document takes, from its size, learned from finished documents.
 
@@ -188,21 +194,28 @@ class EtaEstimator:
         now: float,
         remaining_docs: int | None,
         remaining_bytes: int | None,
-        in_flight: Sequence[tuple[int, float] | tuple[int, float, float | None]],
+        in_flight: Sequence[RunningDocument],
     ) -> float | None:
         """Seconds until the batch ends, or None while estimating.
 
         `in_flight` holds (bytes, started) per running document, optionally
-        with the seconds it says it has left as a third item (None if unknown).
+        with the seconds it says it has left as a third item (None if unknown)
+        and, as a fourth, the sizes of the documents queued behind it on its
+        worker: they run after it, not on whichever worker is free, so a long
+        document's followers lengthen its worker's time, not the queue's.
+        `remaining_docs` and `remaining_bytes` leave those followers out.
         """
         self._note_time(now)
         if remaining_docs == 0 and not in_flight:
             return 0.0
         if remaining_docs is None or remaining_bytes is None or not self._has_evidence(now):
             return None
-        busy_for = [
-            self.in_flight_left(running[0], now - running[1], *running[2:]) for running in in_flight
-        ]
+        busy_for = []
+        for size, started, *rest in in_flight:
+            left = rest[0] if rest else None
+            behind: Sequence[int] = rest[1] if len(rest) > 1 else ()
+            busy = self.in_flight_left(size, now - started, left)
+            busy_for.append(busy + sum(self.model.predict(queued) for queued in behind))
         queued = self.model.predict(remaining_bytes, remaining_docs)
         left = makespan(queued, remaining_docs, busy_for, self.workers, self.model.dispersion)
         return self._smoothed_finish(now, now + left, max(busy_for, default=0.0)) - now

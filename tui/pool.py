@@ -75,6 +75,10 @@ class Executor(Protocol):
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (for tests and diagnostics)."""
 
+    def queued_behind(self) -> dict[int, list[int]]:
+        """For each running task with tasks queued behind it on its worker, their ids:
+        they start only when it ends, whatever the other workers are doing."""
+
     def shutdown(self) -> None:
         """Stop every worker, killing any that are still busy."""
 
@@ -233,6 +237,13 @@ class ProcessPool:
 
     def worker_pids(self) -> list[int]:
         return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def queued_behind(self) -> dict[int, list[int]]:
+        return {
+            w.tasks[0].task_id: [task.task_id for task in w.tasks[1:]]
+            for w in self._workers
+            if len(w.tasks) > 1
+        }
 
     def shutdown(self) -> None:
         for worker in self._workers:
