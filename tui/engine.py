@@ -982,6 +982,14 @@ def _holds_other_files(output: Path) -> bool:
         return any(entry.name not in OWN_LEFTOVERS for entry in entries)
 
 
+def _make_writable_folder(folder: Path, probe_name: str) -> None:
+    """Create `folder` if needed and prove a file can be written in it (OSError if not)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / probe_name
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
 def _checked_report(config: BatchConfig, output: Path) -> Path | None:
     """The --report path made absolute, once its folder is known to be writable
     and it would replace nothing but an earlier docpool report."""
@@ -994,10 +1002,7 @@ def _checked_report(config: BatchConfig, output: Path) -> Path | None:
             problem=f"the report must be a .json file: {report}", remedy="json_report",
         )
     try:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        probe = report.parent / f".{report.stem}.docpool-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        _make_writable_folder(report.parent, f".{report.stem}.docpool-write-test")
     except OSError as error:
         raise SetupError(f"cannot write the report to {report.parent}: {error.strerror or error}") from None
     if report.parent != output and not config.overwrite:
@@ -1050,10 +1055,7 @@ def _checked(config: BatchConfig) -> BatchConfig:
     output = Path(os.path.expanduser(str(config.output))).absolute()
     folder = folder.resolve()
     try:
-        output.mkdir(parents=True, exist_ok=True)
-        probe = output / ".docpool-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        _make_writable_folder(output, ".docpool-write-test")
     except OSError as error:
         raise SetupError(f"cannot write to output folder {output}: {error.strerror or error}") from None
     report = _checked_report(config, output)
