@@ -655,7 +655,7 @@ class Batch:
         counts = self._counts
         behind = self._pool.queued_behind() if self._pool is not None else {}
         in_flight = []
-        settled_bytes = 0
+        settled_docs = settled_bytes = 0
         for task_id, run in self._running.items():
             if run.started is None:
                 continue
@@ -665,8 +665,8 @@ class Batch:
                 if queued in self._running
             ]
             in_flight.append((run.document.bytes, run.started, _left(run, now), followers))
+            settled_docs += 1 + len(followers)
             settled_bytes += run.document.bytes + sum(followers)
-        settled_docs = sum(1 + len(item[3]) for item in in_flight)
         remaining_docs = discovered - (counts.succeeded + counts.failed + counts.skipped) - settled_docs
         remaining_bytes = discovered_bytes - counts.bytes_done - settled_bytes
         return self._eta.estimate(now, max(0, remaining_docs), max(0, remaining_bytes), in_flight)
