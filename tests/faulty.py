@@ -26,6 +26,9 @@ def by_name(path: Path) -> dict:
         assert False, "malformed on purpose"
     if name.startswith("hang"):
         time.sleep(3600)
+    if name.startswith("nap"):
+        path.with_suffix(".started").touch()
+        time.sleep(1.0)
     if name.startswith("exit"):
         os._exit(3)
     if name.startswith("segv"):

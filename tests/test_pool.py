@@ -258,3 +258,78 @@ def test_a_killed_tasks_follower_runs_on_a_worker_started_for_it(tmp_path):
     assert [(o.task_id, o.ok) for o in outcomes] == [(3, True)]
     assert len(survivors) == 1 and not killed & set(survivors)
     assert outcomes[0].data["pid"] == survivors[0]
+
+
+def test_a_task_queued_behind_a_long_one_moves_to_a_worker_that_falls_idle(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    hang, quick, follower = (make_pdf(folder / f"{n}.pdf") for n in ("hang", "quick", "follower"))
+    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 2)
+    try:
+        assert pool.submit(Task(1, str(hang)))
+        assert pool.submit(Task(2, str(quick)))
+        assert not pool.submit(Task(3, str(follower)))
+        assert pool.queued_behind() == {1: [3]}
+        events = []
+        deadline = time.monotonic() + 20
+        while len([e for e in events if isinstance(e, Outcome)]) < 2:
+            assert time.monotonic() < deadline, events
+            events += pool.wait(0.2)
+        behind = pool.queued_behind()
+    finally:
+        pool.shutdown()
+    outcomes = {e.task_id: e for e in events if isinstance(e, Outcome)}
+    assert set(outcomes) == {2, 3}, "the follower ran while the hang went on"
+    assert outcomes[3].ok and outcomes[3].data["pid"] == outcomes[2].data["pid"]
+    assert Started(3) in events and behind == {}
+
+
+def test_a_moved_task_is_skipped_by_the_worker_it_left_which_then_takes_new_work(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    nap, quick, follower, later = (
+        make_pdf(folder / f"{n}.pdf") for n in ("nap", "quick", "follower", "later")
+    )
+    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 2)
+    try:
+        pool.submit(Task(1, str(nap)))
+        pool.submit(Task(2, str(quick)))
+        pool.submit(Task(3, str(follower)))  # behind the one-second nap
+        outcomes = outcomes_of(pool, 3)
+        # The nap's worker skipped the follower it was told to give up: it is free.
+        deadline = time.monotonic() + 20
+        while pool.idle_slots() < 2 * TASKS_PER_WORKER:
+            assert time.monotonic() < deadline
+            pool.wait(0.1)
+        assert len(pool.worker_pids()) == 2
+        pool.submit(Task(4, str(later)))
+        outcomes += outcomes_of(pool, 1)
+    finally:
+        pool.shutdown()
+    assert sorted(o.task_id for o in outcomes) == [1, 2, 3, 4]
+    assert all(o.ok for o in outcomes)
+    by_id = {o.task_id: o for o in outcomes}
+    assert by_id[3].data["pid"] == by_id[2].data["pid"] != by_id[1].data["pid"]
+
+
+def test_a_worker_told_to_skip_a_task_it_already_started_finishes_it_and_goes_on(tmp_path):
+    """The race the move can lose: the skip arrives after the task started."""
+    from tui.worker import Release
+
+    folder, output = tmp_path / "in", tmp_path / "out"
+    nap, later = make_pdf(folder / "nap.pdf"), make_pdf(folder / "later.pdf")
+    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 1)
+    try:
+        assert pool.submit(Task(1, str(nap)))
+        deadline = time.monotonic() + 20
+        while not nap.with_suffix(".started").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        pool._workers[0].connection.send(Release(1))
+        first = outcomes_of(pool, 1)
+        assert pool.submit(Task(2, str(later)))
+        second = outcomes_of(pool, 1)
+    finally:
+        pool.shutdown()
+    assert [(o.task_id, o.ok) for o in first + second] == [(1, True), (2, True)]

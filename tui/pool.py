@@ -18,7 +18,9 @@ waits for the controller between two documents (the benchmark showed a 12%
 idle gap on small documents without this). The next task starts the moment the
 previous outcome is sent, so the pool knows its start time when that outcome
 arrives and reports it as `Started`; a task queued behind one that is killed
-or crashes is handed to another worker, never blamed.
+or crashes is handed to another worker, never blamed, and one queued behind a
+document that runs long moves to a worker that falls idle (the worker it
+leaves is told to skip it), so the end of a batch does not wait for it.
 
 The engine depends only on the `Executor` protocol, so another backend (a Dask
 cluster, say) can stand in.
@@ -32,15 +34,21 @@ import os
 import select
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings, worker_main
+from tui.worker import (
+    Held, Outcome, PageProgress, Release, Released, Task, WorkerSettings, worker_main,
+)
 
 JOIN_SECONDS = 2.0
 TASKS_PER_WORKER = 2
 """The running task and the one queued behind it."""
+MOVE_AFTER_SECONDS = 0.25
+"""A task queued behind one that has run this long moves to a worker that has
+nothing to do. Behind a short one it would start sooner where it is."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class Executor(Protocol):
 
     def queued_behind(self) -> dict[int, list[int]]:
         """For each running task with tasks queued behind it on its worker, their ids:
-        they start only when it ends, whatever the other workers are doing."""
+        they start when it ends (or move to a worker that falls idle)."""
 
     def shutdown(self) -> None:
         """Stop every worker, killing any that are still busy."""
@@ -139,9 +147,17 @@ class _Worker:
     connection: Any
     tasks: list[Task] = field(default_factory=list)
     """The running task first, then the one queued behind it."""
+    head_started: float = 0.0
+    """When its first task started (time.monotonic)."""
+    moved: set[int] = field(default_factory=set)
+    """Tasks taken from its queue for another worker, until it answers for
+    each (skipped, or run to the end if it had started before it was told)."""
     retiring: bool = False
     held_head: bool = False
     """Its first task came up while the pool was held, so it has not started."""
+
+    def load(self) -> int:
+        return len(self.tasks) + len(self.moved)
 
 
 @dataclass
@@ -174,7 +190,7 @@ class ProcessPool:
     def idle_slots(self) -> int:
         active = self._active()
         unstarted = max(0, self.workers - len(active))
-        return sum(TASKS_PER_WORKER - len(w.tasks) for w in active) + TASKS_PER_WORKER * unstarted
+        return sum(TASKS_PER_WORKER - w.load() for w in active) + TASKS_PER_WORKER * unstarted
 
     def submit(self, task: Task) -> bool:
         worker = self._worker_for_next_task()
@@ -183,6 +199,8 @@ class ProcessPool:
             worker.connection.send(task)
         except (OSError, ValueError):
             pass  # the sentinel reports the death as this task's outcome
+        if len(worker.tasks) == 1:
+            worker.head_started = time.monotonic()
         if len(worker.tasks) == 1 and self._hold.value:
             worker.held_head = True
             return False
@@ -204,6 +222,7 @@ class ProcessPool:
         for worker, (readable, died) in ready.items():
             if worker in self._workers:
                 events += self._collect(worker, readable, died)
+        self._move_queued_tasks()
         events += self._notices
         self._notices.clear()
         return events
@@ -220,6 +239,7 @@ class ProcessPool:
             return
         for worker in self._workers:
             if worker.held_head and worker.tasks:
+                worker.head_started = time.monotonic()
                 self._notices.append(Started(worker.tasks[0].task_id))
             worker.held_head = False
 
@@ -228,11 +248,11 @@ class ProcessPool:
         for worker in self._workers:
             worker.retiring = False
         spare = len(self._workers) - self.workers
-        for worker in [w for w in self._workers if not w.tasks][: max(0, spare)]:
+        for worker in [w for w in self._workers if not w.load()][: max(0, spare)]:
             self._stop(worker, force=False)
             self._workers.remove(worker)
         over = len(self._workers) - self.workers
-        for worker in sorted(self._workers, key=lambda w: len(w.tasks))[: max(0, over)]:
+        for worker in sorted(self._workers, key=_Worker.load)[: max(0, over)]:
             worker.retiring = True
 
     def worker_pids(self) -> list[int]:
@@ -259,13 +279,46 @@ class ProcessPool:
         starts now instead of behind another document."""
         active = self._active()
         for worker in active:
-            if not worker.tasks:
+            if not worker.load():
                 return worker
         if len(active) < self.workers:
             worker = self._start_worker()
             self._workers.append(worker)
             return worker
-        return min(active, key=lambda w: len(w.tasks))
+        return min(active, key=_Worker.load)
+
+    def _move_queued_tasks(self) -> None:
+        """Give a task queued behind a long-running one to a worker with nothing
+        to do, so that it does not wait (at the end of a batch, with the other
+        workers idle) for a document that may take minutes.
+
+        Its first worker is told to skip it; until it answers, that worker takes
+        no other task, so nothing queues behind a task it may have started."""
+        if self._hold.value:
+            return
+        idle = [w for w in self._active() if not w.load()]
+        if not idle:
+            return
+        now = time.monotonic()
+        for donor in self._workers:
+            if not idle:
+                return
+            if len(donor.tasks) < 2 or now - donor.head_started < MOVE_AFTER_SECONDS:
+                continue
+            task = donor.tasks.pop()
+            donor.moved.add(task.task_id)
+            try:
+                donor.connection.send(Release(task.task_id))
+            except (OSError, ValueError):
+                pass  # a dead donor's queued tasks are no longer its own
+            worker = idle.pop()
+            worker.tasks.append(task)
+            worker.head_started = now
+            try:
+                worker.connection.send(task)
+            except (OSError, ValueError):
+                pass  # the sentinel reports the death as this task's outcome
+            self._notices.append(Started(task.task_id))
 
     def _collect(
         self, worker: _Worker, readable: bool, died: bool
@@ -287,7 +340,11 @@ class ProcessPool:
         except (EOFError, OSError):
             died = True
         for message in messages:
-            if not worker.tasks:
+            if message.task_id in worker.moved:
+                if isinstance(message, (Released, Outcome)):
+                    worker.moved.discard(message.task_id)
+                continue  # it runs on another worker now
+            if not worker.tasks or isinstance(message, Released):
                 continue
             if isinstance(message, PageProgress):
                 events.append(message)
@@ -303,6 +360,7 @@ class ProcessPool:
                 self._replace(worker)
                 return events
             if worker.tasks:
+                worker.head_started = time.monotonic()
                 if self._hold.value:
                     worker.held_head = True
                 else:
@@ -311,7 +369,7 @@ class ProcessPool:
             if worker.tasks:
                 events.append(_death_outcome(worker.tasks[0], worker.process))
             self._replace(worker, worker.tasks[1:])
-        elif worker.retiring and not worker.tasks:
+        elif worker.retiring and not worker.load():
             self._stop(worker, force=False)
             self._workers.remove(worker)
         return events

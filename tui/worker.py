@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import warnings
+from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,22 @@ class Held:
     task_id: int
 
 
+@dataclass(frozen=True)
+class Release:
+    """The controller gave this queued task to an idle worker: skip it unless
+    it has already started. Answered by `Released`, or by the task's outcome
+    when it had (the controller then drops that outcome)."""
+
+    task_id: int
+
+
+@dataclass(frozen=True)
+class Released:
+    """The queued task was skipped, as the controller asked."""
+
+    task_id: int
+
+
 PROGRESS_SECONDS = 0.5
 """At most this often a running task reports its pages: a 1,000-page document
 costs the controller a few messages, a one-page one none."""
@@ -118,13 +135,27 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
     except ProcessorNotFound as error:
         processor = None
         setup_error = str(error)
+    inbox: deque[Task | Release | None] = deque()
     while True:
         try:
-            task = connection.recv()
+            task = inbox.popleft() if inbox else connection.recv()
+            if isinstance(task, Task):
+                while connection.poll():  # a Release for it may be waiting behind it
+                    inbox.append(connection.recv())
         except (EOFError, OSError):
             return
         if task is None:
             return
+        if isinstance(task, Release):
+            continue  # its task had already run: its outcome answered
+        release = Release(task.task_id)
+        if release in inbox:
+            inbox.remove(release)
+            try:
+                connection.send(Released(task.task_id))
+            except (OSError, ValueError):
+                return
+            continue
         if hold is not None and hold.value:
             try:
                 connection.send(Held(task.task_id))
