@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ["PYTHONPATH"] = env()["PYTHONPATH"]  # workers import trivial:noop
     os.environ["PYTHONWARNINGS"] = "ignore"
-    from tui.pool import prepare_process_start
+    from tui.process_start import prepare_process_start
 
     prepare_process_start()
     folder = WORK / f"tiny-{options.n}"

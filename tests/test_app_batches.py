@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 from tui.app import DocpoolApp
 from tui.engine import Batch, BatchConfig
 from tui.journal import Journal
-from tui.pool import prepare_process_start
+from tui.process_start import prepare_process_start
 from tui.screens.journal_choice import JournalChoiceScreen
 from tui.screens.run import RunScreen
 from tui.screens.start import StartScreen

@@ -17,7 +17,7 @@ from textual.widgets._collapsible import CollapsibleTitle
 
 from tui.app import DocpoolApp
 from tui.cli import megabytes
-from tui.pool import prepare_process_start
+from tui.process_start import prepare_process_start
 from tui.screens.run import RunScreen
 from tui.screens.start import StartScreen, memory_limit_problem, retries_problem
 

@@ -16,7 +16,7 @@ from textual.message import Message
 
 from tui.app import DocpoolApp
 from tui.messages import DocumentsFailed, RunFinished, RunProgress
-from tui.pool import prepare_process_start
+from tui.process_start import prepare_process_start
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_detail import ErrorDetailScreen
 from tui.screens.journal_choice import JournalChoiceScreen

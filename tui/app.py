@@ -311,7 +311,7 @@ def run_app(
 
     `memory_limit` is in bytes, as `BatchConfig` takes it.
     """
-    from tui.pool import prepare_process_start
+    from tui.process_start import prepare_process_start
 
     prepare_process_start()
     app = DocpoolApp(

@@ -29,16 +29,15 @@ cluster, say) can stand in.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import select
 import signal
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tui.process_start import start_helpers, worker_context
 from tui.worker import (
     Held, Outcome, PageProgress, Release, Released, Task, WorkerSettings, worker_main,
 )
@@ -91,56 +90,6 @@ class Executor(Protocol):
         """Stop every worker, killing any that are still busy."""
 
 
-def prepare_process_start() -> None:
-    """Start multiprocessing's helper processes while stdio are real files.
-
-    Inside a Textual app `sys.stdout` has no file descriptor, and starting the
-    forkserver then fails with "bad value(s) in fds_to_keep". Started early,
-    the helper serves every later pool.
-    """
-    context = _context()
-    if context.get_start_method() == "forkserver":
-        _start_helpers()
-
-
-def _start_helpers() -> None:
-    """Start the forkserver and resource tracker deaf to Ctrl+C, hang-ups and SIGTERM.
-
-    A dropped ssh connection or Ctrl+C signals the whole job; a helper that
-    died of it (Ctrl+C while the forkserver is still importing) would take
-    every worker with it before the controller could stop the batch in order.
-    Ignored signals survive exec, so the helpers keep ignoring them (and
-    Python in them installs no KeyboardInterrupt); they still exit when the
-    controller is gone (their pipe from it closes), and the workers re-enable
-    SIGTERM for themselves.
-    """
-    from multiprocessing import forkserver, resource_tracker
-
-    if threading.current_thread() is not threading.main_thread():
-        resource_tracker.ensure_running()
-        forkserver.ensure_running()
-        return
-    deaf = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
-    saved = {signum: signal.signal(signum, signal.SIG_IGN) for signum in deaf}
-    try:
-        resource_tracker.ensure_running()
-        forkserver.ensure_running()
-    finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Forkserver: children start from a clean single-threaded server, not from a
-    controller that is running threads (Textual's, the discovery counter)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tui.worker", "pypdf"])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 @dataclass(eq=False)
 class _Worker:
     process: Any
@@ -181,9 +130,9 @@ class ProcessPool:
 
     def __post_init__(self) -> None:
         self._poller = select.poll()
-        self._context = _context()
+        self._context = worker_context()
         if self._context.get_start_method() == "forkserver":
-            _start_helpers()
+            start_helpers()
         self._hold = self._context.RawValue("b", 0)
         self.workers = max(1, self.workers)
 
