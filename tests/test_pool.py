@@ -23,6 +23,14 @@ def outcomes_of(pool: ProcessPool, count: int, seconds: float = 20) -> list[Outc
     return outcomes
 
 
+def by_name_pool(tmp_path, names: tuple[str, ...], workers: int):
+    """A pool running `faulty:by_name`, and one PDF per name (which says how it behaves)."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    pdfs = [make_pdf(folder / f"{name}.pdf") for name in names]
+    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
+    return ProcessPool(settings, workers), pdfs
+
+
 class Recorder:
     def __init__(self):
         self.sent = []
@@ -233,10 +241,7 @@ def test_a_killed_tasks_follower_runs_on_a_worker_started_for_it(tmp_path):
     """Both running tasks are killed; the one queued behind either is handed to a
     new worker and reported started, and the other killed worker, with nothing
     queued, is not replaced until work comes."""
-    folder, output = tmp_path / "in", tmp_path / "out"
-    hang_1, hang_2, follower = (make_pdf(folder / f"{n}.pdf") for n in ("hang-1", "hang-2", "ok"))
-    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
-    pool = ProcessPool(settings, 2)
+    pool, (hang_1, hang_2, follower) = by_name_pool(tmp_path, ("hang-1", "hang-2", "ok"), 2)
     try:
         assert pool.submit(Task(1, str(hang_1)))
         assert pool.submit(Task(2, str(hang_2)))
@@ -261,10 +266,7 @@ def test_a_killed_tasks_follower_runs_on_a_worker_started_for_it(tmp_path):
 
 
 def test_a_task_queued_behind_a_long_one_moves_to_a_worker_that_falls_idle(tmp_path):
-    folder, output = tmp_path / "in", tmp_path / "out"
-    hang, quick, follower = (make_pdf(folder / f"{n}.pdf") for n in ("hang", "quick", "follower"))
-    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
-    pool = ProcessPool(settings, 2)
+    pool, (hang, quick, follower) = by_name_pool(tmp_path, ("hang", "quick", "follower"), 2)
     try:
         assert pool.submit(Task(1, str(hang)))
         assert pool.submit(Task(2, str(quick)))
@@ -285,12 +287,9 @@ def test_a_task_queued_behind_a_long_one_moves_to_a_worker_that_falls_idle(tmp_p
 
 
 def test_a_moved_task_is_skipped_by_the_worker_it_left_which_then_takes_new_work(tmp_path):
-    folder, output = tmp_path / "in", tmp_path / "out"
-    nap, quick, follower, later = (
-        make_pdf(folder / f"{n}.pdf") for n in ("nap", "quick", "follower", "later")
+    pool, (nap, quick, follower, later) = by_name_pool(
+        tmp_path, ("nap", "quick", "follower", "later"), 2
     )
-    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
-    pool = ProcessPool(settings, 2)
     try:
         pool.submit(Task(1, str(nap)))
         pool.submit(Task(2, str(quick)))
@@ -316,10 +315,7 @@ def test_a_worker_told_to_skip_a_task_it_already_started_finishes_it_and_goes_on
     """The race the move can lose: the skip arrives after the task started."""
     from tui.worker import Release
 
-    folder, output = tmp_path / "in", tmp_path / "out"
-    nap, later = make_pdf(folder / "nap.pdf"), make_pdf(folder / "later.pdf")
-    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
-    pool = ProcessPool(settings, 1)
+    pool, (nap, later) = by_name_pool(tmp_path, ("nap", "later"), 1)
     try:
         assert pool.submit(Task(1, str(nap)))
         deadline = time.monotonic() + 20
