@@ -121,7 +121,8 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
     """Serve tasks from `connection` until told to stop or the controller is gone.
 
     `hold` is a shared flag the controller raises to pause the batch: a task
-    already queued in the pipe then waits instead of starting.
+    already queued in the pipe then waits instead of starting. A task followed
+    in the pipe by a `Release` of it has gone to another worker: it is skipped.
     """
     _silence_output()
     _ignore_terminal_signals()
