@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.process_start import start_helpers, worker_context
+from tui.process_start import prepare_process_start
 from tui.worker import (
     Held, Outcome, PageProgress, Release, Released, Task, WorkerSettings, worker_main,
 )
@@ -130,9 +130,7 @@ class ProcessPool:
 
     def __post_init__(self) -> None:
         self._poller = select.poll()
-        self._context = worker_context()
-        if self._context.get_start_method() == "forkserver":
-            start_helpers()
+        self._context = prepare_process_start()
         self._hold = self._context.RawValue("b", 0)
         self.workers = max(1, self.workers)
 
@@ -143,13 +141,7 @@ class ProcessPool:
 
     def submit(self, task: Task) -> bool:
         worker = self._worker_for_next_task()
-        worker.tasks.append(task)
-        try:
-            worker.connection.send(task)
-        except (OSError, ValueError):
-            pass  # the sentinel reports the death as this task's outcome
-        if len(worker.tasks) == 1:
-            worker.head_started = time.monotonic()
+        _give(worker, task)
         if len(worker.tasks) == 1 and self._hold.value:
             worker.held_head = True
             return False
@@ -260,13 +252,7 @@ class ProcessPool:
                 donor.connection.send(Release(task.task_id))
             except (OSError, ValueError):
                 pass  # a dead donor's queued tasks are no longer its own
-            worker = idle.pop()
-            worker.tasks.append(task)
-            worker.head_started = now
-            try:
-                worker.connection.send(task)
-            except (OSError, ValueError):
-                pass  # the sentinel reports the death as this task's outcome
+            _give(idle.pop(), task)
             self._notices.append(Started(task.task_id))
 
     def _collect(
@@ -371,6 +357,17 @@ class ProcessPool:
             process.close()
         except ValueError:
             pass
+
+
+def _give(worker: _Worker, task: Task) -> None:
+    """Queue `task` on `worker` and send it; it starts now if the worker had none."""
+    worker.tasks.append(task)
+    try:
+        worker.connection.send(task)
+    except (OSError, ValueError):
+        pass  # the sentinel reports the death as this task's outcome
+    if len(worker.tasks) == 1:
+        worker.head_started = time.monotonic()
 
 
 def _kill(process: Any) -> None:

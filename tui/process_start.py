@@ -12,8 +12,10 @@ import signal
 import threading
 
 
-def prepare_process_start() -> None:
-    """Start multiprocessing's helper processes while stdio are real files.
+def prepare_process_start() -> multiprocessing.context.BaseContext:
+    """Start multiprocessing's helper processes while stdio are real files, and
+    return the context the workers start from (a pool calls it too: a second
+    call finds the helpers running).
 
     Inside a Textual app `sys.stdout` has no file descriptor, and starting the
     forkserver then fails with "bad value(s) in fds_to_keep". Started early,
@@ -22,6 +24,7 @@ def prepare_process_start() -> None:
     context = worker_context()
     if context.get_start_method() == "forkserver":
         start_helpers()
+    return context
 
 
 def start_helpers() -> None:
