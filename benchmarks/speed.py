@@ -17,6 +17,19 @@ Per run, on the same corpus, one after the other (the order rotates per run):
 Every number is a process's wall time, interpreter start-up included. Before
 each tool, every output folder is removed and the disk synced (settle_disk).
 The "tiny" corpus (5,000 one-page PDFs) is the framework-overhead figure.
+
+What docpool spends beyond the ideal, measured in the same run, to tell where
+a gap comes from:
+
+- docpool_controller_cpu_s: the controller's own CPU time (workers excluded).
+  On two cores shared with two workers it comes out of their time, so
+  controller_share = that CPU / 2 / ideal is what it can add to the ratio.
+- docpool_one_doc_s: `docpool run` on a folder of one one-page PDF (median of
+  3): start-up, the first worker, report and exit, the part of any run that
+  does not depend on the corpus; fixed_share = it / ideal.
+- sequential_one_doc_s: the sequential loop on that folder: what starting
+  Python and importing pypdf costs any tool (the ideal's longest document is
+  timed inside its loop, without it).
 """
 
 from __future__ import annotations
@@ -33,10 +46,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     ForeignLoad, HERE, PYTHON, SHARED_CORPUS, WORK, docpool, fmt, fresh, median, save, start, timed,
+    timed_cpu,
 )
 from make_corpus import ensure_corpus  # noqa: E402
 
 TOOLS = ("ideal", "docpool", "seed", "parallel")
+ONE_DOC = WORK / "one-doc"
+FIXED_REPEATS = 3
 
 
 def settle_disk() -> None:
@@ -90,6 +106,7 @@ def measure(name: str, folder: Path, runs: int, parallel_runs: int, subset: int 
             foreign.append(load.share)
             row[f"foreign_{tool}"] = load.share
         row["foreign_load_max"] = max(foreign)
+        measure_fixed_costs(row)
         finish_row(row)
         rows.append(row)
         print(f"  {name} run {run + 1}: " + ", ".join(
@@ -106,7 +123,8 @@ def measure_tool(tool: str, row: dict, folder: Path, subset: int | None) -> None
         row["ideal_s"] = max(row["ideal_half_pair_s"], row["longest_doc_s"])
     elif tool == "docpool":
         out = fresh(WORK / "out-docpool")
-        row["docpool_s"] = timed(docpool(folder, out, "-w", "2", "--progress", "none"))
+        row["docpool_s"], row["docpool_controller_cpu_s"] = timed_cpu(
+            docpool(folder, out, "-w", "2", "--progress", "none"))
     elif tool == "seed":
         out = fresh(WORK / "out-seed")
         row["seed_s"] = timed([PYTHON, str(HERE / "seed_processor.py"), str(folder),
@@ -116,10 +134,28 @@ def measure_tool(tool: str, row: dict, folder: Path, subset: int | None) -> None
         row["parallel_scaled"] = row["parallel_docs"] != total
 
 
+def measure_fixed_costs(row: dict) -> None:
+    """docpool and the sequential loop on one one-page PDF: the part of a run
+    that does not grow with the corpus (median of FIXED_REPEATS each)."""
+    ensure_corpus(ONE_DOC, 1, tiny=True)
+    docpool_runs, sequential_runs = [], []
+    for _ in range(FIXED_REPEATS):
+        settle_disk()
+        docpool_runs.append(timed(docpool(ONE_DOC, fresh(WORK / "out-one-doc"), "-w", "2",
+                                          "--progress", "none")))
+        settle_disk()
+        sequential_runs.append(timed([PYTHON, str(HERE / "sequential.py"), str(ONE_DOC), "-o",
+                                      str(fresh(WORK / "out-one-doc-seq"))]))
+    row["docpool_one_doc_s"] = median(docpool_runs)
+    row["sequential_one_doc_s"] = median(sequential_runs)
+
+
 def finish_row(row: dict) -> None:
     for tool in ("docpool", "seed", "parallel"):
         if f"{tool}_s" in row:
             row[f"{tool}_over_ideal"] = row[f"{tool}_s"] / row["ideal_s"]
+    row["controller_share"] = row["docpool_controller_cpu_s"] / 2 / row["ideal_s"]
+    row["fixed_share"] = row["docpool_one_doc_s"] / row["ideal_s"]
     row["docpool_over_seed"] = row["docpool_s"] / row["seed_s"]
     if "parallel_s" in row:
         row["parallel_over_docpool"] = row["parallel_s"] / row["docpool_s"]
@@ -161,7 +197,11 @@ def main(argv: list[str] | None = None) -> int:
               f"({fmt(m['docpool_over_ideal'], 3)}x ideal), seed {fmt(m['seed_s'])} s "
               f"({fmt(m['seed_over_ideal'], 3)}x), parallel {fmt(m.get('parallel_s'))} s "
               f"({fmt(m.get('parallel_over_ideal'), 3)}x); docpool/seed "
-              f"{fmt(m['docpool_over_seed'], 3)}", flush=True)
+              f"{fmt(m['docpool_over_seed'], 3)}; controller CPU "
+              f"{fmt(m['docpool_controller_cpu_s'])} s (share {fmt(m['controller_share'], 3)}), "
+              f"one-document run {fmt(m['docpool_one_doc_s'])} s (share "
+              f"{fmt(m['fixed_share'], 3)}), loop on it {fmt(m['sequential_one_doc_s'])} s",
+              flush=True)
     path = save(options.save, results)
     print(f"saved {path}")
     return 0
