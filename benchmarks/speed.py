@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -45,25 +44,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    ForeignLoad, HERE, PYTHON, SHARED_CORPUS, WORK, docpool, fmt, fresh, median, save, start, timed,
-    timed_cpu,
+    ForeignLoad, HERE, PYTHON, SHARED_CORPUS, WORK, docpool, fmt, fresh, median, save,
+    settle_disk, start, timed, timed_cpu,
 )
 from make_corpus import ensure_corpus  # noqa: E402
 
 TOOLS = ("ideal", "docpool", "seed", "parallel")
 ONE_DOC = WORK / "one-doc"
 FIXED_REPEATS = 3
-
-
-def settle_disk() -> None:
-    """Remove every tool's output and write back what is dirty before timing the next.
-
-    Otherwise the tool that follows the ideal (two loops: twice the files)
-    pays for that write-back, and each tool for deleting its previous output."""
-    for out in WORK.glob("out-*"):
-        fresh(out)
-    os.sync()
-    time.sleep(1.0)
 
 
 def run_ideal(folder: Path) -> tuple[float, float]:

@@ -1,0 +1,153 @@
+"""Where docpool's time goes beyond the ideal, per worker, on one corpus.
+
+    python benchmarks/overhead_breakdown.py                  # the tiny corpus (5,000 one-page PDFs)
+    python benchmarks/overhead_breakdown.py --folder DIR
+
+One invocation runs, one after the other:
+
+- the ideal's two sequential loops at once, each timing every document
+  (wall and CPU inside the `text` processor);
+- `docpool run -w 2` with this module's `timed_text` as the processor: the
+  `text` processor with the same timings, plus the worker's process id.
+
+Per docpool worker it prints: its span (first document's start to last
+one's end), the wall and CPU time inside the processor, the CPU it spent
+between documents (receiving the task, checking and sending the result),
+and the time it waited between documents beyond that CPU. Beside them, the
+loops' CPU and wall per document, so "a document takes longer in a worker"
+and "a worker waits between documents" can be told apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def timed_text(path: Path) -> dict:
+    """The `text` processor, with the document's start, end and CPU time in its record."""
+    from tui.processors import extract_text
+
+    started, cpu = time.perf_counter(), time.process_time()
+    data = extract_text(path, folder=Path(os.environ["BREAKDOWN_FOLDER"]),
+                        output=Path(os.environ["BREAKDOWN_OUTPUT"]))
+    data["probe"] = [os.getpid(), started, time.perf_counter(), cpu, time.process_time()]
+    return data
+
+
+def loop(folder: Path, output: Path) -> None:
+    """One sequential loop that prints its per-document sums as JSON."""
+    from tui.discover import iter_documents
+    from tui.processors import extract_text
+
+    wall = cpu = 0.0
+    documents = 0
+    for document in iter_documents(folder, exclude=output):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        try:
+            extract_text(Path(document.path), folder=folder, output=output)
+        except Exception:  # noqa: BLE001 - a failure still took its time
+            pass
+        wall += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
+        documents += 1
+    print(json.dumps({"documents": documents, "wall_s": wall, "cpu_s": cpu}))
+
+
+def run_loops(folder: Path) -> dict:
+    from _common import PYTHON, WORK, fresh, start
+
+    started = time.perf_counter()
+    loops = [start([PYTHON, __file__, "--loop", str(folder), str(fresh(WORK / f"out-loop{i}"))],
+                   stdout=subprocess.PIPE, text=True) for i in (1, 2)]
+    reports = [json.loads(process.communicate()[0]) for process in loops]
+    half_pair = (time.perf_counter() - started) / 2
+    documents = sum(r["documents"] for r in reports)
+    return {
+        "ideal_half_pair_s": half_pair,
+        "loop_wall_ms_per_doc": 1000 * sum(r["wall_s"] for r in reports) / documents,
+        "loop_cpu_ms_per_doc": 1000 * sum(r["cpu_s"] for r in reports) / documents,
+    }
+
+
+def run_docpool(folder: Path) -> dict:
+    from _common import WORK, docpool, env, fresh
+
+    output = fresh(WORK / "out-breakdown")
+    environment = {**env(), "BREAKDOWN_FOLDER": str(folder), "BREAKDOWN_OUTPUT": str(output)}
+    started = time.perf_counter()
+    subprocess.run(docpool(folder, output, "-w", "2", "--progress", "none",
+                           "--processor", "overhead_breakdown:timed_text"),
+                   env=environment, stdout=subprocess.DEVNULL, check=False)
+    result: dict = {"docpool_s": time.perf_counter() - started, "workers": []}
+    by_worker: dict[int, list[list[float]]] = defaultdict(list)
+    with open(output / "docpool-journal.jsonl") as journal:
+        next(journal)
+        for line in journal:
+            probe = json.loads(line).get("data", {}).get("probe")
+            if probe:
+                by_worker[probe[0]].append(probe[1:])
+    for documents in by_worker.values():
+        documents.sort()
+        span = documents[-1][1] - documents[0][0]
+        inside_wall = sum(end - start for start, end, _, _ in documents)
+        inside_cpu = sum(c1 - c0 for _, _, c0, c1 in documents)
+        between_cpu = documents[-1][3] - documents[0][2] - inside_cpu
+        n = len(documents)
+        result["workers"].append({
+            "documents": n,
+            "span_s": span,
+            "inside_wall_ms_per_doc": 1000 * inside_wall / n,
+            "inside_cpu_ms_per_doc": 1000 * inside_cpu / n,
+            "between_cpu_ms_per_doc": 1000 * between_cpu / n,
+            "between_waiting_ms_per_doc": 1000 * (span - inside_wall - between_cpu) / n,
+        })
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--loop":
+        loop(Path(sys.argv[2]), Path(sys.argv[3]))
+        return 0
+    from _common import WORK, fmt, save, settle_disk
+    from make_corpus import ensure_corpus
+
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
+    parser.add_argument("--save", default="overhead_breakdown", help="results/NAME.json")
+    options = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    folder = options.folder
+    if folder is None:
+        folder = WORK / "tiny-5000"
+        ensure_corpus(folder, 5000, tiny=True)
+    settle_disk()
+    loops = run_loops(folder)
+    settle_disk()
+    pool = run_docpool(folder)
+    print(f"ideal {fmt(loops['ideal_half_pair_s'])} s, docpool {fmt(pool['docpool_s'])} s "
+          f"({fmt(pool['docpool_s'] / loops['ideal_half_pair_s'], 3)}x)")
+    print(f"loops, per document: wall {fmt(loops['loop_wall_ms_per_doc'], 3)} ms, "
+          f"CPU {fmt(loops['loop_cpu_ms_per_doc'], 3)} ms")
+    for worker in pool["workers"]:
+        print(f"worker, {worker['documents']} documents in {fmt(worker['span_s'])} s; per document: "
+              f"inside wall {fmt(worker['inside_wall_ms_per_doc'], 3)} ms, "
+              f"CPU {fmt(worker['inside_cpu_ms_per_doc'], 3)} ms; between: "
+              f"CPU {fmt(worker['between_cpu_ms_per_doc'], 3)} ms, "
+              f"waiting {fmt(worker['between_waiting_ms_per_doc'], 3)} ms")
+    path = save(options.save, {"folder": str(folder), "loops": loops, "docpool": pool})
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
