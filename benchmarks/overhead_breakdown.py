@@ -5,8 +5,9 @@
 
 One invocation runs, one after the other:
 
-- the ideal's two sequential loops at once, each timing every document
-  (wall and CPU inside the `text` processor);
+- the ideal's two sequential loops at once (`sequential.py`, as in
+  `speed.py`), each timing every document (wall and CPU inside the `text`
+  processor);
 - `docpool run -w 2` with this module's `timed_text` as the processor: the
   `text` processor with the same timings, plus the worker's process id.
 
@@ -43,38 +44,15 @@ def timed_text(path: Path) -> dict:
     return data
 
 
-def loop(folder: Path, output: Path) -> None:
-    """One sequential loop that prints its per-document sums as JSON."""
-    from tui.discover import iter_documents
-    from tui.processors import extract_text
-
-    wall = cpu = 0.0
-    documents = 0
-    for document in iter_documents(folder, exclude=output):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        try:
-            extract_text(Path(document.path), folder=folder, output=output)
-        except Exception:  # noqa: BLE001 - a failure still took its time
-            pass
-        wall += time.perf_counter() - started
-        cpu += time.process_time() - cpu_started
-        documents += 1
-    print(json.dumps({"documents": documents, "wall_s": wall, "cpu_s": cpu}))
-
-
 def run_loops(folder: Path) -> dict:
-    from _common import PYTHON, WORK, fresh, start
+    from speed import run_loop_pair
 
-    started = time.perf_counter()
-    loops = [start([PYTHON, __file__, "--loop", str(folder), str(fresh(WORK / f"out-loop{i}"))],
-                   stdout=subprocess.PIPE, text=True) for i in (1, 2)]
-    reports = [json.loads(process.communicate()[0]) for process in loops]
-    half_pair = (time.perf_counter() - started) / 2
+    half_pair, reports = run_loop_pair(folder)
     documents = sum(r["documents"] for r in reports)
     return {
         "ideal_half_pair_s": half_pair,
-        "loop_wall_ms_per_doc": 1000 * sum(r["wall_s"] for r in reports) / documents,
-        "loop_cpu_ms_per_doc": 1000 * sum(r["cpu_s"] for r in reports) / documents,
+        "loop_wall_ms_per_doc": 1000 * sum(r["inside_wall_s"] for r in reports) / documents,
+        "loop_cpu_ms_per_doc": 1000 * sum(r["inside_cpu_s"] for r in reports) / documents,
     }
 
 
@@ -114,9 +92,6 @@ def run_docpool(folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--loop":
-        loop(Path(sys.argv[2]), Path(sys.argv[3]))
-        return 0
     from _common import WORK, fmt, save, settle_disk
     from make_corpus import ensure_corpus
 
