@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import signal
@@ -16,11 +17,12 @@ import pytest
 
 from faulty import MARKS_VARIABLE
 from pdfs import make_pdf
-from tui import engine
+from tui import atomic, engine
 from tui.engine import Batch, BatchConfig
 from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentRecord
 from tui.journal import FSYNC_SECONDS, Journal, journal_path, read_records
 from tui.pool import TASKS_PER_WORKER, live_processes
+from tui.processors import extract_text
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -191,13 +193,13 @@ def test_a_journal_killed_before_its_header_resumes_from_scratch(tmp_path):
 def test_a_quiet_journal_is_still_synced_within_a_second_or_so(tmp_path, monkeypatch):
     """A record that lands just after a sync must not wait for the next record to be synced."""
     syncs: list[tuple[float, int]] = []
-    real_fsync = os.fsync
+    real_sync = atomic.sync_file_system
 
-    def fsync(descriptor: int) -> None:
-        real_fsync(descriptor)
+    def sync(descriptor: int) -> None:
+        real_sync(descriptor)
         syncs.append((time.monotonic(), os.fstat(descriptor).st_size))
 
-    monkeypatch.setattr("tui.journal.os.fsync", fsync)
+    monkeypatch.setattr("tui.journal.sync_file_system", sync)
     folder, output = tmp_path / "in", tmp_path / "out"
     make_pdf(folder / "a-quick.pdf")
     make_pdf(folder / "hang.pdf", pages=3)  # blocks its worker until the timeout
@@ -220,7 +222,7 @@ def test_a_quiet_journal_is_still_synced_within_a_second_or_so(tmp_path, monkeyp
 def test_journal_sync_if_due_waits_for_a_second_and_for_something_to_sync(tmp_path, monkeypatch):
     now = [0.0]
     syncs: list[float] = []
-    monkeypatch.setattr("tui.journal.os.fsync", lambda descriptor: syncs.append(now[0]))
+    monkeypatch.setattr("tui.journal.sync_file_system", lambda descriptor: syncs.append(now[0]))
     journal = Journal(tmp_path, {"folder": "x"}, append=False, clock=lambda: now[0])
     assert syncs and set(syncs) == {0.0}, "the header is synced at once"
     syncs.clear()
@@ -235,6 +237,39 @@ def test_journal_sync_if_due_waits_for_a_second_and_for_something_to_sync(tmp_pa
     journal.sync_if_due()
     assert syncs == [1.2], "nothing new: no fsync"
     journal.close()
+
+
+def test_text_files_are_not_fsynced_one_by_one_but_by_the_journals_sync(tmp_path, monkeypatch):
+    """No fsync per document: the journal's sync writes back the output's whole
+    file system, so the texts its records name are durable before the records."""
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "a.pdf", pages=2)
+    fsyncs: list[int] = []
+    monkeypatch.setattr("tui.atomic.os.fsync", fsyncs.append)
+    extract_text(folder / "a.pdf", folder=folder, output=output)
+    assert (output / "a.pdf.txt").is_file()
+    assert fsyncs == []
+
+    synced_devices: list[int] = []
+    monkeypatch.setattr(
+        "tui.journal.sync_file_system",
+        lambda descriptor: synced_devices.append(os.fstat(descriptor).st_dev),
+    )
+    journal = Journal(output, {"folder": str(folder)}, append=False, clock=time.monotonic)
+    journal.close()
+    assert synced_devices and set(synced_devices) == {(output / "a.pdf.txt").stat().st_dev}
+
+
+def test_sync_file_system_writes_back_and_reports_a_failure(tmp_path):
+    descriptor = os.open(tmp_path, os.O_RDONLY)
+    try:
+        atomic.sync_file_system(descriptor)
+    finally:
+        os.close(descriptor)
+    if atomic._syncfs() is not None:  # Linux: syncfs(2) itself, so its errors show
+        with pytest.raises(OSError) as raised:
+            atomic.sync_file_system(-1)
+        assert raised.value.errno == errno.EBADF
 
 
 def test_a_failed_journal_write_leaves_only_whole_lines(tmp_path, monkeypatch):

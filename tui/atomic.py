@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -27,6 +28,7 @@ def open_atomically(
     newline: str | None = None,
     errors: str = "surrogateescape",
     staging: Path | None = None,
+    durable: bool = True,
 ) -> Iterator[IO[str]]:
     """A text file that appears at `target` only once it is whole.
 
@@ -35,6 +37,11 @@ def open_atomically(
     before. The temporary name is beside `target`, or in `staging` when that
     folder is given and on the same file system: a writer killed mid-write
     (where no cleanup runs) then leaves its part in one known folder.
+
+    `durable=False` skips the two fsyncs (file and folder): for files made
+    durable in bulk by `sync_file_system`, because an fsync per file cost a
+    one-page document about a tenth of its time. Whole-or-absent still holds
+    for any crash short of a power cut.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(
@@ -47,7 +54,8 @@ def open_atomically(
         ) as file:
             yield file
             file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                os.fsync(file.fileno())
         os.replace(temporary, target)
     except BaseException:
         try:
@@ -55,7 +63,8 @@ def open_atomically(
         except OSError:
             pass
         raise
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
 
 
 def _temporary_folder(folder: Path, staging: Path | None) -> Path:
@@ -88,10 +97,42 @@ def sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+def sync_file_system(descriptor: int) -> None:
+    """Write back everything written so far to the file system holding `descriptor`.
+
+    One call makes every file written there before it durable: Linux's
+    syncfs(2), which Python does not wrap; elsewhere sync(2), every file
+    system. Raises OSError when the write-back failed.
+    """
+    syncfs = _syncfs()
+    if syncfs is None:
+        os.sync()
+        return
+    if syncfs(descriptor) != 0:
+        import ctypes
+
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    import ctypes  # here: only the controller syncs, and only once a second
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError):
+        return None
+
+
 def write_atomically(
-    target: Path, text: str, errors: str = "surrogateescape", staging: Path | None = None
+    target: Path,
+    text: str,
+    errors: str = "surrogateescape",
+    staging: Path | None = None,
+    durable: bool = True,
 ) -> None:
-    with open_atomically(target, errors=errors, staging=staging) as file:
+    with open_atomically(target, errors=errors, staging=staging, durable=durable) as file:
         file.write(text)
 
 

@@ -2,9 +2,13 @@
 
 JSON lines in the output folder, one header line then one record a line.
 Each record is written to the file at once (so a `kill -9` of the controller
-loses nothing already recorded) and fsynced about once a second (an fsync per
-document would cost more than a tiny document's processing; `sync_if_due` lets
-the engine sync a quiet journal too, so a power cut loses at most a second).
+loses nothing already recorded) and made durable about once a second
+(`sync_if_due` lets the engine sync a quiet journal too, so a power cut loses
+at most a second). That sync writes back the whole output file system, so the
+text files the records point to, which the workers do not fsync one by one
+(that cost a one-page document a tenth of its time), are durable before any
+record that names them: after a power cut, a record never points to a text
+that is not there.
 
 The running batch holds an exclusive lock on the file (released by the
 kernel however the process ends), so a second run cannot write into it.
@@ -24,7 +28,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from tui.atomic import sync_folder
+from tui.atomic import sync_file_system, sync_folder
 from tui.events import DocumentRecord
 
 JOURNAL_NAME = "docpool-journal.jsonl"
@@ -161,13 +165,14 @@ class Journal:
         self.sync_if_due()
 
     def sync_if_due(self) -> None:
-        """Fsync if something was written and the last fsync is a second old."""
+        """Sync if something was written and the last sync is a second old."""
         if self._dirty and self._clock() - self._last_sync >= FSYNC_SECONDS:
             self.sync()
 
     def sync(self) -> None:
+        """Make the journal durable, and every text file written before it."""
         assert self._fd is not None
-        os.fsync(self._fd)
+        sync_file_system(self._fd)
         self._last_sync = self._clock()
         self._dirty = False
 
