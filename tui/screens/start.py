@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -184,6 +184,12 @@ def memory_limit_text(limit: int | None) -> str:
 class Form(VerticalScroll, can_focus=False):
     """The fields, scrolled to whichever has focus on a small terminal; never
     a Tab stop itself."""
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # At once, not animated: the screen's own scroll to the focused widget
+        # checks whether it is in view while an earlier Tab's scroll is still
+        # animating, and then leaves the field off screen.
+        self.scroll_to_widget(event.widget, animate=False)
 
 
 class StartScreen(Screen[None]):
