@@ -17,6 +17,7 @@ from textual.widgets import Button, Static
 from tui.app import DocpoolApp
 from tui.engine import Batch, BatchConfig
 from tui.journal import Journal
+from tui.screens.confirm import ConfirmScreen
 from tui.process_start import prepare_process_start
 from tui.screens.journal_choice import JournalChoiceScreen
 from tui.screens.run import RunScreen
@@ -256,7 +257,6 @@ def _someone_else_s_report(tmp_path: Path, folder: Path) -> dict:
 @pytest.mark.parametrize(
     ("setup", "problem", "control"),
     [
-        (_crowded_output, "already holds other files: ", "choose an empty or new Output folder"),
         (
             _earlier_run_of_another_processor,
             "holds a run with processor 'info', not 'text': ",
@@ -264,7 +264,7 @@ def _someone_else_s_report(tmp_path: Path, folder: Path) -> dict:
         ),
         (_someone_else_s_report, "exists and is not a docpool report: ", "choose another Report file"),
     ],
-    ids=["other files", "another processor", "not a docpool report"],
+    ids=["another processor", "not a docpool report"],
 )
 def test_a_refused_batch_names_the_app_s_controls_not_flags(tmp_path, setup, problem, control):
     """The engine's refusals name command-line flags; the app has fields and a dialog instead."""
@@ -285,3 +285,37 @@ def test_a_refused_batch_names_the_app_s_controls_not_flags(tmp_path, setup, pro
                 assert "--" not in text, text
 
     asyncio.run(scenario())
+
+
+def test_an_output_folder_holding_other_files_is_written_into_only_if_the_user_says_so(tmp_path):
+    """The command line's --overwrite, asked as a question: No refuses with the
+    way out in the app's words; Write into it runs and touches nothing else."""
+    folder = make_folder(tmp_path / "in", good=1)
+    output = _crowded_output(tmp_path, folder)["output"]
+
+    async def scenario() -> None:
+        app = DocpoolApp(folder, workers=1, output=output, cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen) and app.batch is None
+            assert str(output) in str(app.screen.query_one("#question", Static).content)
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, StartScreen) and app.batch is None
+            assert status_text(app) == (
+                f"{output} already holds other files: choose an empty or new Output "
+                "folder, or press Start again and choose Write into it"
+            )
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            finished = (await run_to_the_end(pilot)).finished
+            assert finished.status == "completed" and finished.snapshot.totals.succeeded == 1
+
+    asyncio.run(scenario())
+    assert (output / "notes.txt").read_text() == "mine"
+    assert (output / "doc-000.pdf.txt").is_file()
+    assert json.loads((output / "report.json").read_text())["totals"]["succeeded"] == 1

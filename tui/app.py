@@ -129,7 +129,7 @@ class DocpoolApp(App[int]):
         from tui.journal import journal_exists, journal_in_use
 
         if self.batch is not None or any(
-            isinstance(screen, JournalChoiceScreen) for screen in self.screen_stack
+            isinstance(screen, (JournalChoiceScreen, ConfirmScreen)) for screen in self.screen_stack
         ):
             return  # a second Start, handled before the first one's screen showed
         if journal_in_use(request.output):
@@ -167,7 +167,10 @@ class DocpoolApp(App[int]):
         try:
             batch = Batch(config, clock=self.clock)
         except SetupError as error:
-            self._refuse(setup_problem(error))
+            if error.remedy == "empty_output" and choice is None:
+                self._ask_to_write_into(request, setup_problem(error))
+            else:
+                self._refuse(setup_problem(error))
             return
         self.batch = batch
         self.batch_done.clear()
@@ -178,6 +181,29 @@ class DocpoolApp(App[int]):
                 workers=batch.config.workers,
                 max_workers=self.options.max_workers,
             )
+        )
+
+    def _ask_to_write_into(self, request: StartRequest, problem: str) -> None:
+        """An output folder that holds other files: the command line's
+        `--overwrite`, asked as a question (no earlier run's text is removed,
+        as there is no journal to say which files were docpool's)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_batch(request, "overwrite")
+            else:
+                self._refuse(problem)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"{request.output} already holds other files.\n\n"
+                "Write the text files and the report into it anyway? A file "
+                "with the same name as one of them is replaced; nothing else "
+                "is touched.",
+                yes="Write into it",
+                no="Choose another",
+            ),
+            answered,
         )
 
     def _refuse(self, problem: str) -> None:

@@ -163,7 +163,10 @@ SETUP_REMEDIES: dict[Remedy, str] = {
         "or press Start again and choose Overwrite"
     ),
     "another_report": "choose another Report file, or leave Report empty for one in the output folder",
-    "empty_output": "choose an empty or new Output folder",
+    "empty_output": (
+        "choose an empty or new Output folder, "
+        "or press Start again and choose Write into it"
+    ),
 }
 """The fixes that the engine's refusals name with command-line flags, in this
 screen's words. A refusal with none here says only what is wrong."""
