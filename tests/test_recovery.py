@@ -6,9 +6,11 @@ import csv
 import errno
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -221,22 +223,61 @@ def test_a_quiet_journal_is_still_synced_within_a_second_or_so(tmp_path, monkeyp
 
 def test_journal_sync_if_due_waits_for_a_second_and_for_something_to_sync(tmp_path, monkeypatch):
     now = [0.0]
-    syncs: list[float] = []
-    monkeypatch.setattr("tui.journal.sync_file_system", lambda descriptor: syncs.append(now[0]))
+    syncs: queue.Queue[float] = queue.Queue()
+    monkeypatch.setattr("tui.journal.sync_file_system", lambda descriptor: syncs.put(now[0]))
     journal = Journal(tmp_path, {"folder": "x"}, append=False, clock=lambda: now[0])
-    assert syncs and set(syncs) == {0.0}, "the header is synced at once"
-    syncs.clear()
     now[0] = 0.5
     journal.append(DocumentRecord("a.pdf", "succeeded"))
     journal.sync_if_due()
-    assert syncs == []
     now[0] = 1.2
     journal.sync_if_due()
-    assert syncs == [1.2]
+    assert syncs.get(timeout=5) == 1.2, "one sync, once the record is a second from the last"
     now[0] = 5.0
     journal.sync_if_due()
-    assert syncs == [1.2], "nothing new: no fsync"
     journal.close()
+    assert syncs.empty(), "nothing new: no sync"
+
+
+def test_a_slow_sync_does_not_hold_up_the_batch_but_close_waits_for_it(tmp_path, monkeypatch):
+    """A sync writes back everything waiting for the disk (a big copy, say): it
+    runs beside the controller, and the journal is only closed once it is done."""
+    now = [0.0]
+    under_way, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_sync(descriptor: int) -> None:
+        under_way.set()
+        release.wait(10)
+        done.set()
+
+    monkeypatch.setattr("tui.journal.sync_file_system", slow_sync)
+    journal = Journal(tmp_path, {"folder": "x"}, append=False, clock=lambda: now[0])
+    now[0] = 1.5
+    journal.append(DocumentRecord("a.pdf", "succeeded"))  # starts the sync and returns
+    assert under_way.wait(5) and not done.is_set()
+    journal.append(DocumentRecord("b.pdf", "succeeded"))
+    closing = threading.Thread(target=journal.close)
+    closing.start()
+    closing.join(0.3)
+    assert closing.is_alive(), "close returned before the sync under way was done"
+    release.set()
+    closing.join(10)
+    assert not closing.is_alive()
+    assert [record.path for record in read_records(tmp_path)] == ["a.pdf", "b.pdf"]
+
+
+def test_a_sync_that_fails_is_reported_by_the_journal(tmp_path, monkeypatch):
+    now = [0.0]
+
+    def failing_sync(descriptor: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr("tui.journal.sync_file_system", failing_sync)
+    journal = Journal(tmp_path, {"folder": "x"}, append=False, clock=lambda: now[0])
+    now[0] = 1.5
+    journal.append(DocumentRecord("a.pdf", "succeeded"))
+    with pytest.raises(OSError) as raised:
+        journal.close()
+    assert raised.value.errno == errno.EIO
 
 
 def test_text_files_are_not_fsynced_one_by_one_but_by_the_journals_sync(tmp_path, monkeypatch):
@@ -256,6 +297,7 @@ def test_text_files_are_not_fsynced_one_by_one_but_by_the_journals_sync(tmp_path
         lambda descriptor: synced_devices.append(os.fstat(descriptor).st_dev),
     )
     journal = Journal(output, {"folder": str(folder)}, append=False, clock=time.monotonic)
+    journal.append(DocumentRecord("a.pdf", "succeeded"))
     journal.close()
     assert synced_devices and set(synced_devices) == {(output / "a.pdf.txt").stat().st_dev}
 

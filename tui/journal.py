@@ -8,7 +8,9 @@ at most a second). That sync writes back the whole output file system, so the
 text files the records point to, which the workers do not fsync one by one
 (that cost a one-page document a tenth of its time), are durable before any
 record that names them: after a power cut, a record never points to a text
-that is not there.
+that is not there. It runs in a thread of its own, because it also writes
+back whatever else is waiting for that disk (a big copy in progress, say),
+and the controller must not stall behind it; closing the journal waits for it.
 
 The running batch holds an exclusive lock on the file (released by the
 kernel however the process ends), so a second run cannot write into it.
@@ -23,6 +25,7 @@ import errno
 import fcntl
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -141,6 +144,7 @@ class Journal:
         self._dirty = False
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         self._fd: int | None = os.open(self.path, flags, 0o644)
+        self._syncer = _Syncer(self._fd)
         try:
             self._lock()
             if not append:
@@ -148,7 +152,7 @@ class Journal:
             self._size = self._drop_partial_line() if append else 0
             if self._size == 0:
                 self._write_line({"docpool_journal": FORMAT_VERSION, **header})
-            self.sync()
+            os.fsync(self._fd)  # no text yet: the journal alone, not the whole disk
             sync_folder(self.path.parent)
         except BaseException:
             self.close_quietly()
@@ -165,27 +169,31 @@ class Journal:
         self.sync_if_due()
 
     def sync_if_due(self) -> None:
-        """Sync if something was written and the last sync is a second old."""
-        if self._dirty and self._clock() - self._last_sync >= FSYNC_SECONDS:
-            self.sync()
+        """Start a sync if something was written and the last one is a second old.
 
-    def sync(self) -> None:
-        """Make the journal durable, and every text file written before it."""
-        assert self._fd is not None
-        sync_file_system(self._fd)
-        self._last_sync = self._clock()
-        self._dirty = False
+        Raises the OSError of an earlier sync that failed."""
+        self._syncer.raise_failure()
+        if self._dirty and self._clock() - self._last_sync >= FSYNC_SECONDS:
+            self._syncer.request()
+            self._last_sync = self._clock()
+            self._dirty = False
 
     def close(self) -> None:
+        """Finish any sync under way, sync what is left, and close: once this
+        returns, every record and the text files they name are on disk."""
         if self._fd is None:
             return
         try:
+            self._syncer.stop()
+            self._syncer.raise_failure()
             if self._dirty:
-                self.sync()
+                sync_file_system(self._fd)
+                self._dirty = False
         finally:
             self.close_quietly()
 
     def close_quietly(self) -> None:
+        self._syncer.stop()  # before the descriptor it syncs is closed
         if self._fd is not None:
             try:
                 os.close(self._fd)
@@ -235,3 +243,47 @@ class Journal:
         if end != size:
             os.ftruncate(self._fd, end)
         return end
+
+
+class _Syncer:
+    """Writes back the journal's file system in a thread, when asked; one sync
+    at a time, and requests made during one are served by a single next one."""
+
+    def __init__(self, descriptor: int) -> None:
+        self._descriptor = descriptor
+        self._asked = threading.Condition()
+        self._pending = False
+        self._stopping = False
+        self._failure: OSError | None = None
+        self._thread = threading.Thread(target=self._serve, name="docpool-journal-sync", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        with self._asked:
+            self._pending = True
+            self._asked.notify()
+
+    def stop(self) -> None:
+        """Serve a pending request, then end the thread (wait for both)."""
+        with self._asked:
+            self._stopping = True
+            self._asked.notify()
+        self._thread.join()
+
+    def raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _serve(self) -> None:
+        while True:
+            with self._asked:
+                while not self._pending and not self._stopping:
+                    self._asked.wait()
+                if not self._pending:
+                    return
+                self._pending = False
+            try:
+                sync_file_system(self._descriptor)
+            except OSError as error:
+                self._failure = error
