@@ -15,6 +15,7 @@ from pdfs import make_pdf
 from test_snapshots import SAMPLE_FAILURES, sample_snapshot
 from textual.app import App
 from textual.containers import VerticalScroll
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible
 
@@ -41,6 +42,12 @@ def in_view(widget: Widget, container: Widget) -> bool:
     return container.content_region.contains_region(widget.region) and (
         widget.screen.region.contains_region(widget.region)
     )
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let scrolls that wait for the next refresh start, then finish animating."""
+    await pilot.pause(0.1)
+    await pilot.wait_for_scheduled_animations()
 
 
 def deep_failures(count: int) -> list[DocumentRecord]:
@@ -107,12 +114,16 @@ def test_the_start_screen_scrolls_to_every_field(tmp_path, size):
             assert app.focused is start
             await pilot.pause()
             assert in_view(start, form)
+            # Expanding scrolls the section into view after a refresh, animated;
+            # a Tab pressed before that lands would have it scroll the field away.
             screen.query_one("#more", Collapsible).collapsed = False
-            await pilot.pause()
+            await settle(pilot)
             seen = set()
             for _ in range(20):
                 await pilot.press("tab")
-                await pilot.pause()
+                # The screen scrolls to a newly focused widget after a refresh,
+                # animated: what the user sees is where it settles.
+                await settle(pilot)
                 focused = app.focused
                 assert focused is not None
                 assert in_view(focused, form), focused

@@ -189,9 +189,8 @@ class Form(VerticalScroll, can_focus=False):
     a Tab stop itself."""
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # At once, not animated: the screen's own scroll to the focused widget
-        # checks whether it is in view while an earlier Tab's scroll is still
-        # animating, and then leaves the field off screen.
+        # At once, not animated: the field is in view as soon as it has focus,
+        # whatever the screen's own animated scroll to it is still doing.
         self.scroll_to_widget(event.widget, animate=False)
 
 
