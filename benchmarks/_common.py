@@ -15,10 +15,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+SHARED_CORPUS = Path(os.environ.get("DOCPOOL_SHARED_CORPUS", REPO.parent / "shared" / "corpus"))
+"""The real-world PDFs beside the checkout (../shared/corpus), or where
+DOCPOOL_SHARED_CORPUS says: a worktree elsewhere has none beside it."""
 WORK = Path(os.environ.get("DOCPOOL_BENCH_DIR", "/tmp/docpool-bench"))
 RESULTS = HERE / "results"
 PYTHON = sys.executable
+
+
+def shared_corpus() -> tuple[Path, dict]:
+    """The shared corpus and what it holds, or exit with a one-line reason."""
+    if not SHARED_CORPUS.is_dir():
+        sys.exit(f"no shared corpus at {SHARED_CORPUS}: set DOCPOOL_SHARED_CORPUS, "
+                 "or choose another --corpus")
+    pdfs = [p for p in SHARED_CORPUS.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file()]
+    return SHARED_CORPUS, {"documents": len(pdfs), "bytes": sum(p.stat().st_size for p in pdfs),
+                           "folder": str(SHARED_CORPUS)}
 
 
 def env() -> dict[str, str]:

@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    ForeignLoad, HERE, PYTHON, SHARED_CORPUS, WORK, docpool, fmt, fresh, median, percentile,
-    save, start,
+    ForeignLoad, HERE, PYTHON, WORK, docpool, fmt, fresh, median, percentile,
+    save, shared_corpus, start,
 )
 from make_corpus import ensure_corpus  # noqa: E402
 
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for corpus in options.corpus or ["random", "largest-first", "shared"]:
         if corpus == "shared":
-            folder, facts, runs = SHARED_CORPUS, {"documents": 101}, options.shared_runs
+            (folder, facts), runs = shared_corpus(), options.shared_runs
         else:
             largest = corpus == "largest-first"
             folder = WORK / f"eta-{corpus}-{options.n}"

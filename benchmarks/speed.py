@@ -44,7 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    ForeignLoad, HERE, PYTHON, SHARED_CORPUS, WORK, docpool, fmt, fresh, median, save,
+    ForeignLoad, HERE, PYTHON, WORK, docpool, fmt, fresh, median, save, shared_corpus,
     settle_disk, start, timed, timed_cpu,
 )
 from make_corpus import ensure_corpus  # noqa: E402
@@ -178,8 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             facts = ensure_corpus(folder, options.tiny_n, tiny=True)
             parallel_runs, subset = options.parallel_runs, options.parallel_subset or None
         else:
-            folder = SHARED_CORPUS
-            facts = {"documents": 101, "folder": str(folder)}
+            folder, facts = shared_corpus()
             parallel_runs, subset = options.runs, None
         print(f"{corpus}: {facts}", flush=True)
         results[corpus] = {"corpus": facts, **measure(corpus, folder, options.runs,
