@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from pypdf import PdfWriter
 
 from faulty import MARKS_VARIABLE
 from pdfs import make_pdf
@@ -360,6 +361,36 @@ def test_resume_redoes_a_changed_document_and_reports_it_once(tmp_path):
     report = json.loads((output / "report.json").read_text())
     assert sorted(row["path"] for row in report_rows(output)) == ["a.pdf", "b.pdf", "c.pdf"]
     assert report["totals"]["discovered"] == 3
+
+
+def test_resume_redoes_a_document_whose_text_a_power_cut_lost(tmp_path):
+    # A power cut between two syncs can leave a journalled record whose text
+    # never reached the disk: missing, or renamed into place but empty.
+    folder, output = tmp_path / "in", tmp_path / "out"
+    for name in ("kept", "missing", "emptied"):
+        make_pdf(folder / f"{name}.pdf", text=f"text of {name}")
+    blank = PdfWriter()
+    blank.add_blank_page(width=200, height=200)
+    blank.write(folder / "blank.pdf")
+    run_batch(BatchConfig(folder, output, workers=1))
+    texts = {name: output / f"{name}.pdf.txt" for name in ("kept", "missing", "emptied", "blank")}
+    assert texts["blank"].read_text() == "", "a document without text has an empty text file"
+    written = {name: text.read_text() for name, text in texts.items()}
+    assert "text of emptied" in written["emptied"]
+    texts["missing"].unlink()
+    texts["emptied"].write_text("")
+
+    events, finished = run_batch(BatchConfig(folder, output, workers=1, resume=True))
+
+    redone = sorted(e.record.path for e in events if isinstance(e, DocumentFinished))
+    assert redone == ["emptied.pdf", "missing.pdf"]
+    assert finished.status == "completed"
+    assert {name: text.read_text() for name, text in texts.items()} == written
+    rows = report_rows(output)
+    assert sorted(row["path"] for row in rows) == [
+        "blank.pdf", "emptied.pdf", "kept.pdf", "missing.pdf"
+    ]
+    assert {row["status"] for row in rows} == {"succeeded"}
 
 
 def test_an_unreadable_entry_is_reported_once_across_resumes(tmp_path):

@@ -113,8 +113,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true",
         help="continue an earlier run in the same output folder: skip documents already "
-        "recorded with the same size and modification time; documents no longer in the "
-        "folder are left out of the report",
+        "recorded with the same size and modification time (and whose text file is still "
+        "there); documents no longer in the folder are left out of the report",
     )
     parser.add_argument(
         "--overwrite", action="store_true",

@@ -150,6 +150,9 @@ class _Previous:
     pages: int
     offset: int
     """Where its latest record starts in the journal."""
+    text_characters: int | None = None
+    """The characters its record says it wrote to a text file; None when it
+    names no text file (a failure, or a processor that writes none)."""
 
 
 ExecutorFactory = Callable[[WorkerSettings, int], Executor]
@@ -507,12 +510,25 @@ class Batch:
             previous = self._previous.get(document.relative)
             if previous is not None:
                 self._found.add(document.relative)
-                if (previous.bytes, previous.mtime) == (document.bytes, document.mtime):
+                unchanged = (previous.bytes, previous.mtime) == (document.bytes, document.mtime)
+                if unchanged and not self._text_lost(document.relative, previous):
                     self._take_over(previous)
                     continue
                 self._reprocessed.add(document.relative)
             yield document
         self._walked = True
+
+    def _text_lost(self, relative: str, previous: _Previous) -> bool:
+        """Whether the text file an earlier record names is missing, or empty
+        though it had characters: a power cut can leave a journalled record
+        whose text never reached the disk. Its document is then done again."""
+        if previous.text_characters is None or previous.status != "succeeded":
+            return False
+        try:
+            size = text_output_path(self.config.output, relative).stat().st_size
+        except OSError:
+            return True
+        return size == 0 and previous.text_characters > 0
 
     def _note_unreadable(self, unreadable: Unreadable) -> None:
         self._unreadable.append(unreadable)
@@ -864,11 +880,23 @@ def _previous_run(config: BatchConfig) -> dict[str, _Previous]:
     try:
         for offset, record in read_records_at(config.output):
             previous[record.path] = _Previous(
-                record.bytes, record.mtime, record.status, record.pages, offset
+                record.bytes, record.mtime, record.status, record.pages, offset,
+                _text_characters(record),
             )
     except OSError as error:
         raise SetupError(f"cannot read the journal: {error.strerror or error}") from None
     return previous
+
+
+def _text_characters(record: DocumentRecord) -> int | None:
+    """The characters a record says it wrote to its text file (kept where
+    this output keeps it: the folder may have moved since); None if it names
+    no text file."""
+    data = record.data if isinstance(record.data, dict) else {}
+    characters = data.get("characters")
+    if not isinstance(data.get("text_file"), str) or not isinstance(characters, int):
+        return None
+    return characters
 
 
 def _remove_earlier_text(output: Path) -> None:

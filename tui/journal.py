@@ -6,11 +6,12 @@ loses nothing already recorded) and made durable about once a second
 (`sync_if_due` lets the engine sync a quiet journal too, so a power cut loses
 at most a second). That sync writes back the whole output file system, so the
 text files the records point to, which the workers do not fsync one by one
-(that cost a one-page document a tenth of its time), are durable before any
-record that names them: after a power cut, a record never points to a text
-that is not there. It runs in a thread of its own, because it also writes
-back whatever else is waiting for that disk (a big copy in progress, say),
-and the controller must not stall behind it; closing the journal waits for it.
+(that cost a one-page document a tenth of its time), are made durable with
+the records that name them. (The kernel may still write a record back
+before its text on its own; a resume checks each text and redoes a lost
+one.) It runs in a thread of its own, because it also writes back whatever
+else is waiting for that disk (a big copy in progress, say), and the
+controller must not stall behind it; closing the journal waits for it.
 
 The running batch holds an exclusive lock on the file (released by the
 kernel however the process ends), so a second run cannot write into it.
