@@ -1,0 +1,90 @@
+"""How much of docpool's overhead any pool must pay, and how much is its own.
+
+    python benchmarks/pool_floor.py [--runs 3] [--folder DIR]
+
+Per run, on the tiny corpus (5,000 one-page PDFs) unless --folder is given,
+one after the other in rotating order, outputs removed and the disk synced
+before each: the ideal (two sequential loops at once, half their wall time),
+benchmarks/bare_pool.py (two workers, one message each way per document and
+nothing else), the same with 8 documents a message each way (what batching
+would buy), and `docpool run -w 2 --progress none`. Every time is a
+process's wall time, start-up included. bare/ideal is the floor of a pool
+that isolates documents in worker processes; docpool/bare is what docpool's
+journal, report, ETA, timeouts and checks cost on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    HERE, PYTHON, WORK, ForeignLoad, docpool, fmt, fresh, median, save, settle_disk, timed_cpu,
+)
+from make_corpus import ensure_corpus  # noqa: E402
+from speed import run_loop_pair  # noqa: E402
+
+TOOLS = ("ideal", "bare", "batched", "docpool")
+BATCH = 8
+
+
+def measure(tool: str, folder: Path, row: dict) -> None:
+    settle_disk()
+    with ForeignLoad() as foreign:
+        if tool == "ideal":
+            row["ideal_s"], _ = run_loop_pair(folder)
+        elif tool in ("bare", "batched"):
+            out = fresh(WORK / "out-bare")
+            batch = BATCH if tool == "batched" else 1
+            row[f"{tool}_s"], row[f"{tool}_controller_cpu_s"] = timed_cpu(
+                [PYTHON, str(HERE / "bare_pool.py"), str(folder), "-o", str(out), "-w", "2",
+                 "--batch", str(batch)])
+        else:
+            out = fresh(WORK / "out-docpool")
+            row["docpool_s"], row["docpool_controller_cpu_s"] = timed_cpu(
+                docpool(folder, out, "-w", "2", "--progress", "none"))
+    row[f"foreign_{tool}"] = foreign.share
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
+    parser.add_argument("--save", default="pool_floor", help="results/NAME.json")
+    options = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    folder = options.folder
+    if folder is None:
+        folder = WORK / "tiny-5000"
+        ensure_corpus(folder, 5000, tiny=True)
+    runs = []
+    for number in range(options.runs):
+        row: dict = {}
+        turn = number % len(TOOLS)
+        for tool in TOOLS[turn:] + TOOLS[:turn]:
+            measure(tool, folder, row)
+        row["bare_over_ideal"] = row["bare_s"] / row["ideal_s"]
+        row["batched_over_ideal"] = row["batched_s"] / row["ideal_s"]
+        row["docpool_over_ideal"] = row["docpool_s"] / row["ideal_s"]
+        row["docpool_over_bare"] = row["docpool_s"] / row["bare_s"]
+        runs.append(row)
+        print(f"run {number + 1}: " + ", ".join(f"{k}={fmt(v, 3)}" for k, v in row.items()),
+              flush=True)
+    summary = {key: median([row[key] for row in runs]) for key in runs[0]}
+    print(f"medians: ideal {fmt(summary['ideal_s'])} s, bare pool {fmt(summary['bare_s'])} s "
+          f"({fmt(summary['bare_over_ideal'], 3)}x ideal), bare pool with {BATCH} documents "
+          f"a message {fmt(summary['batched_s'])} s ({fmt(summary['batched_over_ideal'], 3)}x), docpool {fmt(summary['docpool_s'])} s "
+          f"({fmt(summary['docpool_over_ideal'], 3)}x ideal, {fmt(summary['docpool_over_bare'], 3)}x "
+          f"bare); controller CPU: bare {fmt(summary['bare_controller_cpu_s'])} s, docpool "
+          f"{fmt(summary['docpool_controller_cpu_s'])} s")
+    path = save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
