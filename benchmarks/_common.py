@@ -33,6 +33,15 @@ def shared_corpus() -> tuple[Path, dict]:
                            "folder": str(SHARED_CORPUS)}
 
 
+def tiny_corpus(n: int = 5000) -> Path:
+    """The folder of n one-page PDFs in WORK, made on first use."""
+    from make_corpus import ensure_corpus
+
+    folder = WORK / f"tiny-{n}"
+    ensure_corpus(folder, n, tiny=True)
+    return folder
+
+
 def env() -> dict[str, str]:
     """The environment for child commands: benchmarks/ importable (trivial:noop)."""
     environment = dict(os.environ)

@@ -92,8 +92,7 @@ def run_docpool(folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from _common import WORK, fmt, save, settle_disk
-    from make_corpus import ensure_corpus
+    from _common import WORK, fmt, save, settle_disk, tiny_corpus
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,10 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", default="overhead_breakdown", help="results/NAME.json")
     options = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
-    folder = options.folder
-    if folder is None:
-        folder = WORK / "tiny-5000"
-        ensure_corpus(folder, 5000, tiny=True)
+    folder = options.folder or tiny_corpus()
     settle_disk()
     loops = run_loops(folder)
     settle_disk()

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     HERE, PYTHON, WORK, ForeignLoad, docpool, fmt, fresh, median, save, settle_disk, timed_cpu,
+    tiny_corpus,
 )
-from make_corpus import ensure_corpus  # noqa: E402
 from speed import run_loop_pair  # noqa: E402
 
 TOOLS = ("ideal", "bare", "batched", "docpool")
@@ -57,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", default="pool_floor", help="results/NAME.json")
     options = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
-    folder = options.folder
-    if folder is None:
-        folder = WORK / "tiny-5000"
-        ensure_corpus(folder, 5000, tiny=True)
+    folder = options.folder or tiny_corpus()
     runs = []
     for number in range(options.runs):
         row: dict = {}
