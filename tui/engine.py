@@ -521,7 +521,9 @@ class Batch:
     def _text_lost(self, relative: str, previous: _Previous) -> bool:
         """Whether the text file an earlier record names is missing, or empty
         though it had characters: a power cut can leave a journalled record
-        whose text never reached the disk. Its document is then done again."""
+        whose text never reached the disk. Its document is then done again.
+        The file is looked for where this output keeps it, not at the path
+        the record holds: the output folder may have moved since."""
         if previous.text_characters is None or previous.status != "succeeded":
             return False
         try:
@@ -889,9 +891,8 @@ def _previous_run(config: BatchConfig) -> dict[str, _Previous]:
 
 
 def _text_characters(record: DocumentRecord) -> int | None:
-    """The characters a record says it wrote to its text file (kept where
-    this output keeps it: the folder may have moved since); None if it names
-    no text file."""
+    """The characters a record says it wrote to its text file; None if it
+    names no text file."""
     data = record.data if isinstance(record.data, dict) else {}
     characters = data.get("characters")
     if not isinstance(data.get("text_file"), str) or not isinstance(characters, int):
