@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -32,11 +33,16 @@ def open_atomically(
 ) -> Iterator[IO[str]]:
     """A text file that appears at `target` only once it is whole.
 
-    It is written under a temporary name, fsynced, then renamed over it; on
-    any error the temporary file is removed and `target` keeps what it held
-    before. The temporary name is beside `target`, or in `staging` when that
-    folder is given and on the same file system: a writer killed mid-write
-    (where no cleanup runs) then leaves its part in one known folder.
+    Where the system allows (Linux, most local file systems), it is written
+    as an unnamed file in `target`'s folder and given its name once whole: a
+    writer killed mid-write leaves nothing, and a new file costs the folder
+    one change instead of a create and a rename, which two workers writing
+    into one folder wait on each other for. Otherwise, and when `target`
+    already exists, it is written (or first named) under a temporary name and
+    renamed over `target`. That name is beside `target`, or in `staging` when
+    that folder is given and on the same file system: a writer killed
+    mid-write (where no cleanup runs) then leaves its part in one known
+    folder. On any error `target` keeps what it held before.
 
     `durable=False` skips the two fsyncs (file and folder): for files made
     durable in bulk by `sync_file_system`, because an fsync per file cost a
@@ -44,11 +50,15 @@ def open_atomically(
     for any crash short of a power cut.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=_temporary_folder(target.parent, staging), prefix=".tmp-", suffix=".part"
-    )
-    try:
+    temporary: Path | None = None
+    descriptor = _open_unnamed(target.parent)
+    if descriptor is None:
+        descriptor, name = tempfile.mkstemp(
+            dir=_temporary_folder(target.parent, staging), prefix=PART_PREFIX, suffix=PART_SUFFIX
+        )
+        temporary = Path(name)
         os.fchmod(descriptor, 0o666 & ~_UMASK)  # as open() would: mkstemp makes it private
+    try:
         with os.fdopen(
             descriptor, "w", encoding="utf-8", errors=errors, newline=newline
         ) as file:
@@ -56,15 +66,91 @@ def open_atomically(
             file.flush()
             if durable:
                 os.fsync(file.fileno())
-        os.replace(temporary, target)
+            if temporary is None:
+                temporary = _name_unnamed(file.fileno(), target, staging)
+        if temporary is not None:
+            os.replace(temporary, target)
     except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
         raise
     if durable:
         sync_folder(target.parent)
+
+
+PART_PREFIX, PART_SUFFIX = ".tmp-", ".part"
+"""How a temporary name looks, so that `clear_staging` removes only those."""
+
+
+def _open_unnamed(folder: Path) -> int | None:
+    """A new file in `folder` with no name yet (O_TMPFILE), or None where there is none to be had."""
+    unnamed = getattr(os, "O_TMPFILE", None)
+    if unnamed is None:
+        return None
+    try:
+        descriptor = os.open(folder, unnamed | os.O_WRONLY, 0o666)  # the umask applies, as with open()
+    except OSError:  # not on this file system (NFS, some FUSE), or an old kernel
+        return None
+    if _can_name_unnamed(descriptor):
+        return descriptor
+    os.close(descriptor)
+    return None
+
+
+_proc_fd_works: bool | None = None
+
+
+def _can_name_unnamed(descriptor: int) -> bool:
+    """Whether /proc/self/fd leads to open files, through which they are named.
+
+    A sandbox may hide /proc or refuse it: found out only when a written
+    document is to be named, every document would fail. Checked once.
+    """
+    global _proc_fd_works
+    if _proc_fd_works is None:
+        try:
+            _proc_fd_works = os.path.samestat(
+                os.stat(f"/proc/self/fd/{descriptor}"), os.fstat(descriptor)
+            )
+        except OSError:
+            _proc_fd_works = False
+    return _proc_fd_works
+
+
+def _name_unnamed(descriptor: int, target: Path, staging: Path | None) -> Path | None:
+    """Give the unnamed file its name: `target`, or, when that is taken, a
+    temporary one that the caller renames over it (returned)."""
+    try:
+        _link(descriptor, target)
+        return None
+    except FileExistsError:
+        pass
+    return _link_aside(descriptor, _temporary_folder(target.parent, staging))
+
+
+def _link_aside(descriptor: int, folder: Path) -> Path:
+    """Name the unnamed file with a new temporary name in `folder`, and return it."""
+    while True:
+        temporary = folder / f"{PART_PREFIX}{secrets.token_hex(8)}{PART_SUFFIX}"
+        try:
+            _link(descriptor, temporary)
+            return temporary
+        except FileExistsError:
+            continue
+
+
+def _link(descriptor: int, name: Path) -> None:
+    """Link the open file `descriptor` at `name`; it must not exist.
+
+    `os.link` calls link(2), which would link /proc's symbolic link itself,
+    unless a folder descriptor is given: then it calls linkat(2), which
+    follows the link to the file. The descriptor is ignored, the path being
+    absolute.
+    """
+    os.link(f"/proc/self/fd/{descriptor}", name, src_dir_fd=descriptor)
 
 
 def _temporary_folder(folder: Path, staging: Path | None) -> Path:
@@ -147,7 +233,7 @@ def clear_staging(staging: Path) -> None:
             return
         with os.scandir(staging) as entries:
             for entry in entries:
-                if entry.name.startswith(".tmp-") and entry.name.endswith(".part"):
+                if entry.name.startswith(PART_PREFIX) and entry.name.endswith(PART_SUFFIX):
                     try:
                         os.unlink(entry.path)
                     except OSError:

@@ -33,8 +33,9 @@ the text processor goes, so a long document's own pace can show in the ETA."""
 BUILTIN_PROCESSORS = ("text", "info")
 MAX_NAME_BYTES = 255
 STAGING_FOLDER = ".docpool-staging"
-"""Where text files are written before they are renamed into place, so that
-the parts of a worker killed mid-write can be found and removed."""
+"""Where a text file is written before it is renamed into place, when it
+cannot be written unnamed (`tui.atomic`), so that the part a worker killed
+mid-write leaves can be found and removed."""
 RESERVED_NAMES = frozenset(
     {
         "docpool-journal.jsonl",
