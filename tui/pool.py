@@ -22,14 +22,6 @@ or crashes is handed to another worker, never blamed, and one queued behind a
 document that runs long moves to a worker that falls idle (the worker it
 leaves is told to skip it), so the end of a batch does not wait for it.
 
-For quick documents a worker holds more, 30 ms of them, and the controller
-naps 10 ms before it reads their outcomes: they are read a few at a time
-instead of waking the controller, which takes a core from a worker, once per
-document (5% of the time of 5,000 one-page PDFs, and half the controller's
-CPU). A start is then known up to 10 ms late. A worker's messages are all read
-before its death is blamed on the task it was running, so a nap blames no
-one else.
-
 The engine depends only on the `Executor` protocol, so another backend (a Dask
 cluster, say) can stand in.
 """
@@ -52,14 +44,7 @@ from tui.worker import (
 
 JOIN_SECONDS = 2.0
 TASKS_PER_WORKER = 2
-"""The running task and the one queued behind it: the least a worker holds."""
-MAX_TASKS_PER_WORKER = 16
-QUEUED_SECONDS = 0.03
-"""Quick documents are queued this many seconds deep on each worker (by the
-average task's time), so that none runs dry while the controller naps."""
-NAP_SECONDS = 0.01
-"""With quick documents queued deep, the controller sleeps this long before
-it reads outcomes, which gather in the pipes meanwhile."""
+"""The running task and the one queued behind it."""
 MOVE_AFTER_SECONDS = 0.25
 """A task queued behind one that has run this long moves to a worker that has
 nothing to do. Behind a short one it would start sooner where it is."""
@@ -127,7 +112,7 @@ class _Worker:
 @dataclass
 class ProcessPool:
     """Up to `workers` worker processes, each running one task at a time with
-    one or more queued. A worker starts when a task finds none free, so its capacity
+    one queued. A worker starts when a task finds none free, so its capacity
     counts in `idle_slots()` before it exists. Not thread-safe: the engine
     drives it from one thread."""
 
@@ -142,10 +127,6 @@ class ProcessPool:
     workers come and go: building a new one per wait cost the controller
     more CPU per document than anything else it does."""
     _by_fd: dict[int, _Worker] = field(default_factory=dict)
-    _seconds_per_task: float | None = None
-    """A moving average of the tasks' own times."""
-    tasks_per_worker: int = field(default=TASKS_PER_WORKER, init=False)
-    """How many tasks a worker holds, the running one included (see `_learn`)."""
 
     def __post_init__(self) -> None:
         self._poller = select.poll()
@@ -156,8 +137,7 @@ class ProcessPool:
     def idle_slots(self) -> int:
         active = self._active()
         unstarted = max(0, self.workers - len(active))
-        depth = self.tasks_per_worker
-        return sum(max(0, depth - w.load()) for w in active) + depth * unstarted
+        return sum(TASKS_PER_WORKER - w.load() for w in active) + TASKS_PER_WORKER * unstarted
 
     def submit(self, task: Task) -> bool:
         worker = self._worker_for_next_task()
@@ -170,19 +150,19 @@ class ProcessPool:
     def wait(self, timeout: float) -> list[Outcome | Started | PageProgress | Held]:
         events: list[Outcome | Started | PageProgress | Held] = list(self._notices)
         self._notices.clear()
-        napping = self.tasks_per_worker > TASKS_PER_WORKER
-        if napping and not events and timeout > 0:
-            time.sleep(min(NAP_SECONDS, timeout))
-            timeout = 0
         milliseconds = 0 if events else max(0, math.ceil(timeout * 1000))
-        for _ in range(MAX_TASKS_PER_WORKER + 1 if napping else 1):
-            ready = self._ready(milliseconds)
-            for worker, (readable, died) in ready.items():
-                if worker in self._workers:
-                    events += self._collect(worker, readable, died)
-            if not ready:
-                break
-            milliseconds = 0  # after a nap, read what gathered, without waiting for more
+        ready: dict[_Worker, tuple[bool, bool]] = {}
+        for fd, _ in self._poller.poll(milliseconds):
+            worker = self._by_fd.get(fd)
+            if worker is not None:
+                readable, died = ready.get(worker, (False, False))
+                if fd == worker.process.sentinel:
+                    ready[worker] = (readable, True)
+                else:
+                    ready[worker] = (True, died)
+        for worker, (readable, died) in ready.items():
+            if worker in self._workers:
+                events += self._collect(worker, readable, died)
         self._move_queued_tasks()
         events += self._notices
         self._notices.clear()
@@ -248,19 +228,6 @@ class ProcessPool:
             return worker
         return min(active, key=_Worker.load)
 
-    def _ready(self, milliseconds: int) -> dict[_Worker, tuple[bool, bool]]:
-        """The workers with a message waiting or that died: (readable, died)."""
-        ready: dict[_Worker, tuple[bool, bool]] = {}
-        for fd, _ in self._poller.poll(milliseconds):
-            worker = self._by_fd.get(fd)
-            if worker is not None:
-                readable, died = ready.get(worker, (False, False))
-                if fd == worker.process.sentinel:
-                    ready[worker] = (readable, True)
-                else:
-                    ready[worker] = (True, died)
-        return ready
-
     def _move_queued_tasks(self) -> None:
         """Give a task queued behind a long-running one to a worker with nothing
         to do, so that it does not wait (at the end of a batch, with the other
@@ -324,8 +291,6 @@ class ProcessPool:
                 continue
             worker.tasks.pop(0)
             events.append(message)
-            if isinstance(message, Outcome):
-                self._learn(message.seconds)
             if isinstance(message, Outcome) and message.worker_exits:
                 self._replace(worker)
                 return events
@@ -343,19 +308,6 @@ class ProcessPool:
             self._stop(worker, force=False)
             self._workers.remove(worker)
         return events
-
-    def _learn(self, seconds: float) -> None:
-        """Queue QUEUED_SECONDS of tasks on each worker, by the average task.
-
-        One slow task pulls the average up at once (a tenth of its time), so
-        documents that turn slow go back to two per worker within a task or
-        two, and a long one does not sit in front of a deep queue for long.
-        """
-        average = self._seconds_per_task
-        average = seconds if average is None else 0.9 * average + 0.1 * seconds
-        self._seconds_per_task = average
-        depth = math.ceil(QUEUED_SECONDS / average) if average > 0 else MAX_TASKS_PER_WORKER
-        self.tasks_per_worker = max(TASKS_PER_WORKER, min(MAX_TASKS_PER_WORKER, depth))
 
     def _replace(self, worker: _Worker, orphans: list[Task] | None = None) -> None:
         """Stop `worker` and hand its queued tasks on; the next task that finds
