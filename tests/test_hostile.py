@@ -639,18 +639,20 @@ def assert_whole_after_disk_full(output: Path, out: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "processor, count, leave, full",
+    "processor, count, leave, seed, full",
     [
-        ("info", 300, 24 * 1024, "cannot write the journal"),
-        ("text", 150, 96 * 1024, "cannot write the output of"),  # a text file takes a 4 KiB page
+        ("info", 300, 24 * 1024, {}, "cannot write the journal"),
+        # Each text file takes four 4 KiB pages, so the disk is full long
+        # before the journal's records outgrow the page it has.
+        ("text", 40, 64 * 1024, {"pages": 4, "text": "docpool " * 500}, "cannot write the output of"),
     ],
     ids=["the journal fills it", "the documents fill it"],
 )
 def test_a_disk_that_fills_stops_cleanly_and_resume_finishes(
-    tmp_path, small_disk, processor, count, leave, full
+    tmp_path, small_disk, processor, count, leave, seed, full
 ):
     folder = tmp_path / "in"
-    names = many_pdfs(folder, count)
+    names = many_pdfs(folder, count, **seed)
     output = small_disk / "out"
     filler = fill(small_disk, leave)
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from pdfs import make_pdf
-from tui.pool import TASKS_PER_WORKER, ProcessPool, Started
+from tui.pool import MAX_TASKS_PER_WORKER, TASKS_PER_WORKER, ProcessPool, Started
 from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings, progress_reporter
 
 
@@ -230,7 +230,7 @@ def test_resizing_up_while_idle_starts_workers_only_when_tasks_come(tmp_path):
         assert len(pool.worker_pids()) == 1
         pool.resize(3)
         assert len(pool.worker_pids()) == 1
-        assert pool.idle_slots() == 3 * TASKS_PER_WORKER
+        assert pool.idle_slots() == 3 * pool.tasks_per_worker
         assert all(pool.submit(Task(task_id, str(pdf))) for task_id in (2, 3, 4))
         assert len(pool.worker_pids()) == 3
         outcomes = outcomes_of(pool, 3)
@@ -299,7 +299,7 @@ def test_a_moved_task_is_skipped_by_the_worker_it_left_which_then_takes_new_work
         outcomes = outcomes_of(pool, 3)
         # The nap's worker skipped the follower it was told to give up: it is free.
         deadline = time.monotonic() + 20
-        while pool.idle_slots() < 2 * TASKS_PER_WORKER:
+        while pool.idle_slots() < 2 * pool.tasks_per_worker:
             assert time.monotonic() < deadline
             pool.wait(0.1)
         assert len(pool.worker_pids()) == 2
@@ -331,3 +331,81 @@ def test_a_worker_told_to_skip_a_task_it_already_started_finishes_it_and_goes_on
     finally:
         pool.shutdown()
     assert [(o.task_id, o.ok) for o in first + second] == [(1, True), (2, True)]
+
+
+def run_quick_tasks(pool: ProcessPool, pdf, task_ids) -> list[Outcome]:
+    """Submit the tasks as the pool has room, and wait for all their outcomes."""
+    task_ids = iter(task_ids)
+    outcomes: list[Outcome] = []
+    submitted = 0
+    deadline = time.monotonic() + 30
+    while True:
+        while pool.idle_slots() > 0 and (task_id := next(task_ids, None)) is not None:
+            pool.submit(Task(task_id, str(pdf)))
+            submitted += 1
+        if len(outcomes) == submitted and pool.idle_slots() > 0:
+            return outcomes
+        assert time.monotonic() < deadline, f"{len(outcomes)} of {submitted} outcomes arrived"
+        outcomes += [e for e in pool.wait(0.2) if isinstance(e, Outcome)]
+
+
+def test_quick_documents_are_queued_deeper_and_a_slow_one_brings_the_queue_back_to_two(tmp_path):
+    """The controller naps while quick outcomes gather: each worker needs more queued meanwhile."""
+    pool, (quick, nap) = by_name_pool(tmp_path, ("quick", "nap"), 1)
+    try:
+        assert pool.tasks_per_worker == TASKS_PER_WORKER
+        outcomes = run_quick_tasks(pool, quick, range(1, 21))
+        assert pool.tasks_per_worker == MAX_TASKS_PER_WORKER
+        assert pool.idle_slots() == MAX_TASKS_PER_WORKER
+        assert sum(not pool.submit(Task(task_id, str(quick))) for task_id in range(21, 37)) == 15
+        assert pool.idle_slots() == 0
+        outcomes += outcomes_of(pool, 16)
+        assert pool._nap_seconds() == 0, "tasks that take no time: a nap would only idle the workers"
+        started = time.monotonic()
+        assert pool.wait(0.3) == []
+        assert time.monotonic() - started >= 0.25, "with nothing to read, it waits as before"
+        pool.submit(Task(37, str(nap)))
+        outcomes += outcomes_of(pool, 1)
+        assert pool.tasks_per_worker == TASKS_PER_WORKER
+    finally:
+        pool.shutdown()
+    assert sorted(o.task_id for o in outcomes if o.ok) == list(range(1, 38))
+
+
+def test_a_crash_behind_outcomes_waiting_in_the_pipe_is_blamed_on_its_own_task(tmp_path):
+    pool, (quick, crash) = by_name_pool(tmp_path, ("quick", "exit"), 1)
+    try:
+        run_quick_tasks(pool, quick, range(1, 21))
+        assert pool.tasks_per_worker > TASKS_PER_WORKER
+        paths = [quick] * 6 + [crash] + [quick] * 6
+        for task_id, path in enumerate(paths, start=100):
+            pool.submit(Task(task_id, str(path)))
+        outcomes = outcomes_of(pool, len(paths))
+    finally:
+        pool.shutdown()
+    failed = [(o.task_id, o.error) for o in outcomes if not o.ok]
+    assert failed == [(106, "crashed")]
+    assert sorted(o.task_id for o in outcomes) == list(range(100, 113))
+
+
+def test_a_long_task_at_the_head_of_a_deep_queue_keeps_one_follower(tmp_path):
+    """The others go to a worker that is moving: behind the long one they would
+    wait for it, and the ETA would count them after it."""
+    pool, (quick, nap) = by_name_pool(tmp_path, ("quick", "nap"), 2)
+    try:
+        run_quick_tasks(pool, quick, range(1, 21))
+        assert pool.tasks_per_worker > TASKS_PER_WORKER
+        assert pool.submit(Task(100, str(nap)))
+        for task_id in range(101, 109):
+            pool.submit(Task(task_id, str(quick)))
+        followers = pool.queued_behind()[100]
+        assert len(followers) >= 3
+        time.sleep(0.3)  # the long one has run past MOVE_AFTER_SECONDS
+        outcomes = [e for e in pool.wait(0) if isinstance(e, Outcome)]
+        assert pool.queued_behind().get(100) == followers[:1]
+        outcomes += outcomes_of(pool, 9 - len(outcomes))
+    finally:
+        pool.shutdown()
+    by_id = {o.task_id: o for o in outcomes}
+    assert sorted(by_id) == list(range(100, 109)) and all(o.ok for o in outcomes)
+    assert by_id[100].data["pid"] not in {by_id[moved].data["pid"] for moved in followers[1:]}

@@ -24,7 +24,7 @@ from tui import atomic, engine
 from tui.engine import Batch, BatchConfig
 from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentRecord
 from tui.journal import FSYNC_SECONDS, Journal, journal_path, read_records
-from tui.pool import TASKS_PER_WORKER, live_processes
+from tui.pool import MAX_TASKS_PER_WORKER, live_processes
 from tui.processors import extract_text
 
 TESTS = Path(__file__).parent
@@ -42,9 +42,10 @@ def docpool(*arguments: object, env: dict[str, str] | None = None, **options) ->
     )
 
 
-def many_pdfs(root: Path, count: int) -> list[str]:
-    """`count` one-page PDFs with unique names, a hundred to a folder (copies: quick to make)."""
-    seed = make_pdf(root.parent / f"{root.name}-seed.pdf").read_bytes()
+def many_pdfs(root: Path, count: int, **seed_options) -> list[str]:
+    """`count` PDFs (one page, unless `seed_options` for `make_pdf` say otherwise)
+    with unique names, a hundred to a folder (copies: quick to make)."""
+    seed = make_pdf(root.parent / f"{root.name}-seed.pdf", **seed_options).read_bytes()
     names = []
     for index in range(count):
         folder = root / f"part-{index // 100:03d}"
@@ -116,8 +117,8 @@ def test_kill_9_then_resume_counts_each_document_once_and_redoes_only_those_in_f
     started = set(marks(first_marks))
     in_flight = started - journalled
     # In flight: handed to a worker and not yet journalled; each worker holds
-    # its running document and the next one queued behind it.
-    assert len(in_flight) <= workers * TASKS_PER_WORKER
+    # its running document and those queued behind it.
+    assert len(in_flight) <= workers * MAX_TASKS_PER_WORKER
     assert not (output / "report.json").exists()
 
     resumed = docpool(
