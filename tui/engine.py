@@ -893,11 +893,16 @@ def _previous_run(config: BatchConfig) -> dict[str, _Previous]:
 def _text_characters(record: DocumentRecord) -> int | None:
     """The characters a record says it wrote to its text file; None if it
     names no text file."""
-    data = record.data if isinstance(record.data, dict) else {}
-    characters = data.get("characters")
-    if not isinstance(data.get("text_file"), str) or not isinstance(characters, int):
+    characters = record.data.get("characters") if isinstance(record.data, dict) else None
+    if _named_text_file(record) is None or not isinstance(characters, int):
         return None
     return characters
+
+
+def _named_text_file(record: DocumentRecord) -> str | None:
+    """The text file a record says its processor wrote, if it names one."""
+    named = record.data.get("text_file") if isinstance(record.data, dict) else None
+    return named if isinstance(named, str) else None
 
 
 def _remove_earlier_text(output: Path) -> None:
@@ -919,8 +924,8 @@ def _remove_earlier_text(output: Path) -> None:
     root = output.resolve()
     try:
         for _, record in read_records_at(output):
-            named = record.data.get("text_file") if isinstance(record.data, dict) else None
-            if isinstance(named, str) and isinstance(record.path, str):
+            named = _named_text_file(record)
+            if named is not None and isinstance(record.path, str):
                 _remove_text_file(root, Path(named), text_output_path(output, record.path))
     except OSError as error:
         raise SetupError(f"cannot read the journal: {error.strerror or error}") from None
