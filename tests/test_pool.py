@@ -10,7 +10,9 @@ import pytest
 
 from pdfs import make_pdf
 from tui.pool import MAX_TASKS_PER_WORKER, TASKS_PER_WORKER, ProcessPool, Started
-from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings, progress_reporter
+from tui.worker import (
+    PROGRESS_SECONDS, Held, Outcome, PageProgress, Task, WorkerSettings, progress_reporter,
+)
 
 
 def outcomes_of(pool: ProcessPool, count: int, seconds: float = 20) -> list[Outcome]:
@@ -39,16 +41,18 @@ class Recorder:
         self.sent.append(message)
 
 
-def test_page_progress_is_sent_at_most_every_half_second_with_the_pace_since_page_one():
-    times = iter([0.0, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0, 3.2])
+def test_page_progress_is_sent_at_most_every_progress_seconds_with_the_pace_since_page_one():
+    step = 0.4 * PROGRESS_SECONDS
+    times = iter([0.0, 2.0] + [2.0 + step * page for page in range(1, 7)])
     connection = Recorder()
     report = progress_reporter(connection, 7, clock=lambda: next(times))
     for done in range(1, 8):
         report(done, 10)
-    # Page 1 took 2 s (opening the file); from there 0.2 s a page.
+    # Page 1 took 2 s (opening the file); from there `step` a page. Pages 2-3
+    # come sooner than PROGRESS_SECONDS after page 1, page 4 does not.
     assert connection.sent == [
-        PageProgress(7, 4, 10, pytest.approx(1.2)),
-        PageProgress(7, 7, 10, pytest.approx(0.6)),
+        PageProgress(7, 4, 10, pytest.approx(6 * step)),
+        PageProgress(7, 7, 10, pytest.approx(3 * step)),
     ]
 
 
@@ -61,18 +65,20 @@ def test_page_progress_weighs_the_pages_once_and_mixes_both_paces():
         weighed.append(True)
         return sizes
 
-    # The weighing itself takes 0.3 s (2.6 -> 2.9): it is not the pages' pace.
-    times = iter([0.0, 2.0, 2.2, 2.4, 2.6, 2.9, 3.5])
+    # The weighing itself takes 1.5 steps: it is not the pages' pace.
+    step = 0.4 * PROGRESS_SECONDS
+    times = iter([0.0, 2.0, 2.0 + step, 2.0 + 2 * step, 2.0 + 3 * step, 2.0 + 4.5 * step, 2.0 + 7.5 * step])
     connection = Recorder()
     report = progress_reporter(connection, 7, clock=lambda: next(times))
     for done in range(1, 6):
         report(done, 10, weigh)
-    # At page 4: 0.6 s for pages 2-4, so 0.2 s a page (1.2 s for 6 pages) and
-    # 0.002 s a byte (4.8 s for 2,400 bytes): the mean is 3.0 s.
-    # At page 5: 1.2 s for pages 2-5: 1.5 s by pages, 1.2/700*2000 by bytes.
+    # At page 4: 3 steps for pages 2-4, so a step a page (6 steps for 6 pages)
+    # and 3/300 steps a byte (24 steps for 2,400 bytes): the mean is 15 steps.
+    # At page 5: 6 steps (7.5 less the weighing's 1.5) for pages 2-5: 7.5 steps
+    # by pages, 6/700*2000 by bytes.
     assert connection.sent == [
-        PageProgress(7, 4, 10, pytest.approx(3.0)),
-        PageProgress(7, 5, 10, pytest.approx((1.5 + 1.2 / 700 * 2000) / 2)),
+        PageProgress(7, 4, 10, pytest.approx(15 * step)),
+        PageProgress(7, 5, 10, pytest.approx((7.5 + 6 / 700 * 2000) / 2 * step)),
     ]
     assert len(weighed) == 1
 
@@ -85,12 +91,13 @@ def _weighing_that_fails():
     "weigh", [lambda: None, lambda: [100] * 9, lambda: [0] * 10, _weighing_that_fails]
 )
 def test_page_progress_without_usable_weights_keeps_the_pace_per_page(weigh):
-    times = iter([0.0, 2.0, 2.2, 2.4, 2.6, 2.6])
+    step = 0.4 * PROGRESS_SECONDS
+    times = iter([0.0, 2.0, 2.0 + step, 2.0 + 2 * step, 2.0 + 3 * step, 2.0 + 3 * step])
     connection = Recorder()
     report = progress_reporter(connection, 7, clock=lambda: next(times))
     for done in range(1, 5):
         report(done, 10, weigh)
-    assert connection.sent == [PageProgress(7, 4, 10, pytest.approx(1.2))]
+    assert connection.sent == [PageProgress(7, 4, 10, pytest.approx(6 * step))]
 
 
 def test_the_pool_says_which_tasks_wait_behind_which(tmp_path):

@@ -93,9 +93,12 @@ class Released:
     task_id: int
 
 
-PROGRESS_SECONDS = 0.5
-"""At most this often a running task reports its pages: a 1,000-page document
-costs the controller a few messages, a one-page one none."""
+PROGRESS_SECONDS = 0.1
+"""At most this often a running task reports its pages: ten small messages a
+second from a long document, none from a one-page one. Near a long document's
+end its report is the batch's ETA, counted down between reports, so a report
+0.5 s old kept counting down at a pace the last pages had already left
+(BENCHMARKS.md, eleventh round)."""
 
 
 @dataclass(frozen=True)
