@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tui.eta import CostModel, EtaEstimator, makespan
+from tui.eta import EVIDENCE_SECONDS, CostModel, EtaEstimator, makespan
 
 TICK = 0.5
 
@@ -170,12 +170,13 @@ SEEDS = range(4)
 
 def test_estimating_until_documents_finished_and_time_passed() -> None:
     eta = EtaEstimator(4)
+    soon = 0.6 * EVIDENCE_SECONDS
     assert eta.estimate(0.0, 100, 10_000_000, []) is None
-    eta.document_finished(100_000, 1.0, now=1.0)
-    assert eta.estimate(1.0, 99, 9_900_000, []) is None
-    eta.document_finished(100_000, 1.0, now=1.5)
-    assert eta.estimate(1.5, 98, 9_800_000, []) is None, "too soon after the start"
-    assert eta.estimate(2.5, 98, 9_800_000, []) is not None
+    eta.document_finished(100_000, 0.1, now=0.1)
+    assert eta.estimate(0.1, 99, 9_900_000, []) is None, "one document is no evidence"
+    eta.document_finished(100_000, 0.1, now=soon)
+    assert eta.estimate(soon, 98, 9_800_000, []) is None, "too soon after the start"
+    assert eta.estimate(EVIDENCE_SECONDS, 98, 9_800_000, []) is not None
 
 
 def test_estimating_while_the_total_is_unknown() -> None:

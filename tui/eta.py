@@ -45,6 +45,12 @@ TAIL_TOLERANCE = 0.02
 """The end is taken as set by the longest running document when the estimate
 exceeds that document's time left by no more than this share."""
 
+EVIDENCE_SECONDS = 1.0
+"""The least time the batch runs before an estimate is shown, however many
+documents finished: the first second's documents are the quickest that got
+started, not a sample. Longer left a short batch "estimating" for most of its
+run (the shared corpus: 2 s of 3) and showed nothing better after it."""
+
 FAR_OFF = 0.5
 """When the model's finish time is this share of the remaining time away from
 the shown one, the shown one jumps to it instead of drifting."""
@@ -168,7 +174,9 @@ class EtaEstimator:
     left, so that the shown ETA counts down steadily between surprises.
     """
 
-    def __init__(self, workers: int, *, min_documents: int = 2, min_seconds: float = 2.0) -> None:
+    def __init__(
+        self, workers: int, *, min_documents: int = 2, min_seconds: float = EVIDENCE_SECONDS
+    ) -> None:
         self.workers = max(1, workers)
         self.model = CostModel()
         self.min_documents = min_documents
