@@ -11,6 +11,7 @@ import pytest
 
 from pdfs import make_broken, make_folder, make_pdf
 from tui.engine import Batch, BatchConfig, SetupError
+from tui.eta import EtaEstimator
 from tui.events import BatchFinished, BatchStarted, DocumentFinished, DocumentStarted, Progress
 from tui.pool import ProcessPool, live_processes
 from tui.worker import Task
@@ -324,6 +325,20 @@ def test_progress_snapshots_carry_totals_and_eta(tmp_path):
     assert any(s.eta_seconds is not None for s in snapshots)
     assert all(len(s.in_flight) <= 2 for s in snapshots)
     assert finished.snapshot.totals.done == 20
+
+
+def test_the_eta_learns_which_document_was_each_workers_first(tmp_path, monkeypatch):
+    learned = []
+    original = EtaEstimator.document_finished
+
+    def recording(self, bytes, seconds, now, *, warming=False):
+        learned.append(warming)
+        original(self, bytes, seconds, now, warming=warming)
+
+    monkeypatch.setattr(EtaEstimator, "document_finished", recording)
+    folder = make_folder(tmp_path / "in", good=4)
+    run_batch(Batch(BatchConfig(folder, tmp_path / "out", workers=1)))
+    assert learned == [True, False, False, False]
 
 
 @pytest.mark.parametrize(

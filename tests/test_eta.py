@@ -383,6 +383,26 @@ def test_learns_a_clean_linear_cost_even_from_big_documents_only() -> None:
     assert model.predict(20_000) == pytest.approx(0.05 + 2e-6 * 20_000, rel=0.02)
 
 
+def test_a_workers_slow_first_document_is_not_taken_for_a_fixed_cost() -> None:
+    # Big documents first (as the look-ahead schedules them), and the worker's
+    # first document a small one, slowed by its warm-up: 8 ms where 3.65 ms is
+    # its cost. The documents left are mostly small.
+    def cost(size: int) -> float:
+        return 0.002 + 1.65e-6 * size
+
+    def error(warming: bool) -> float:
+        model, rng = CostModel(), random.Random(3)
+        model.learn(1_000, 0.008, warming=warming)
+        for _ in range(40):
+            size = rng.randint(20_000, 80_000)
+            model.learn(size, cost(size))
+        left = [rng.choice([1_000, 3_000, 8_000, 30_000]) for _ in range(500)]
+        return model.predict(sum(left), len(left)) / sum(map(cost, left)) - 1
+
+    assert abs(error(warming=True)) < 0.02
+    assert error(warming=False) > 0.15, "the case no longer shows what a warm-up did"
+
+
 def test_a_few_stuck_documents_do_not_swing_the_fit() -> None:
     clean, stuck = CostModel(), CostModel()
     for i, doc in enumerate(lognormal_workload(300, seed=3)):

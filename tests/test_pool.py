@@ -134,6 +134,25 @@ def test_a_long_document_reports_its_pages_before_its_outcome(tmp_path):
     assert isinstance(events[-1], Outcome) and events[-1].ok
 
 
+def test_each_workers_first_outcome_says_so_and_a_replacement_starts_afresh(tmp_path):
+    folder, output = tmp_path / "in", tmp_path / "out"
+    names = ["a", "b", "exit", "c", "d"]
+    pdfs = {name: make_pdf(folder / f"{name}.pdf", pages=1) for name in names}
+    settings = WorkerSettings("faulty:by_name", str(folder), str(output), None, os.getpid())
+    pool = ProcessPool(settings, 1)
+    outcomes = []
+    try:
+        for batch in (["a", "b"], ["exit"], ["c", "d"]):
+            for name in batch:
+                pool.submit(Task(names.index(name), str(pdfs[name])))
+            outcomes += outcomes_of(pool, len(batch))
+    finally:
+        pool.shutdown()
+    firsts = {names[outcome.task_id]: outcome.first for outcome in outcomes}
+    # The worker that ran a and b died on exit; c was its replacement's first.
+    assert firsts == {"a": True, "b": False, "exit": False, "c": True, "d": False}
+
+
 def test_a_worker_that_dies_while_idle_is_replaced_and_blames_no_document(tmp_path):
     folder, output = tmp_path / "in", tmp_path / "out"
     pdfs = [make_pdf(folder / f"{i}.pdf", pages=1) for i in range(2)]

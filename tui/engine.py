@@ -455,7 +455,7 @@ class Batch:
             return None
         document = run.document
         seconds = outcome.seconds or (self._clock() - (run.started or self._clock()))
-        self._eta.document_finished(document.bytes, seconds, self._clock())
+        self._eta.document_finished(document.bytes, seconds, self._clock(), warming=outcome.first)
         if not outcome.ok and outcome.error in RETRYABLE_ERRORS and run.attempt <= self.config.retries:
             self._retry.append((document, run.attempt + 1))
             return None

@@ -115,6 +115,9 @@ class Outcome:
     """The worker leaves after this outcome (it hit its memory cap: what the
     processor holds on to would fail every later document too), so a task
     queued behind this one must go to another worker."""
+    first: bool = False
+    """The worker's first document: its time includes warming the worker up
+    (the imports and caches of a first call), which later documents do not pay."""
 
 
 HOLD_POLL_SECONDS = 0.05
@@ -140,6 +143,7 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
         processor = None
         setup_error = str(error)
     inbox: deque[Task | Release | None] = deque()
+    first = True
     while True:
         try:
             task = inbox.popleft() if inbox else connection.recv()
@@ -172,6 +176,8 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
         else:
             processors.page_progress = progress_reporter(connection, task.task_id)
             outcome = run_task(processor, task)
+            if first:
+                outcome, first = replace(outcome, first=True), False
         if outcome.error == "memory":
             outcome = replace(outcome, worker_exits=True)
         try:
