@@ -7,7 +7,8 @@ For each run, every progress update whose elapsed time lies between 10% and
 90% of the run's final elapsed time gives an error
 |ETA - true remaining| / true remaining, where true remaining is the final
 elapsed time minus the update's. docpool's updates are its
-`--progress json` lines (every 0.25 s); tqdm's are its displays (at most
+`--progress json` lines (every 0.4 s: at most four a second, on the
+engine's 0.2 s snapshots); tqdm's are its displays (at most
 every 0.1 s, and only when a document finishes), logged by the seed
 processor's --eta-log with the remaining time computed as tqdm prints it.
 
