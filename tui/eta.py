@@ -80,9 +80,9 @@ class CostModel:
       its fixed cost clearly explains the data. A worker's first document is
       kept out of the line: its warm-up makes one small file look like a fixed
       cost (the generated corpus, scheduled big files first: one 1 KB file at
-      8 ms beside 25-80 KB files made a fixed cost of 6 ms, where 2 ms is true,
-      and the ETA 26% long for the first 15% of the run). Cost per byte, a
-      sum over all documents, barely notices it, and counts it.
+      8 ms beside 25-80 KB files made a fixed cost of 6.4 ms, where later fits
+      find under 1 ms, and the ETA 20-30% long early in the run). Cost per
+      byte, a sum over all documents, barely notices it, and counts it.
     """
 
     def __init__(self, memory: float = MEMORY_DOCUMENTS) -> None:
