@@ -392,7 +392,7 @@ def test_a_workers_slow_first_document_is_not_taken_for_a_fixed_cost() -> None:
 
     def error(warming: bool) -> float:
         model, rng = CostModel(), random.Random(3)
-        model.learn(1_000, 0.008, warming=warming)
+        model.learn(1_000, 0.008, in_line=not warming)
         for _ in range(40):
             size = rng.randint(20_000, 80_000)
             model.learn(size, cost(size))
@@ -424,6 +424,33 @@ def test_a_running_document_that_reports_its_pages_is_judged_by_its_own_pace():
     assert by_pace == pytest.approx(12.0)  # what its own page pace says
     assert estimator.estimate(11.0, 0, 0, [(1_000_000, 7.0, 12.0)]) == pytest.approx(12.0, rel=0.05)
     assert estimator.estimate(11.0, 0, 0, [(1_000_000, 7.0, None)]) < 2.0
+
+
+def test_a_running_documents_pace_prices_the_queue_too() -> None:
+    # One worker. Three big, quick files (images: 50 ms for 3 MB) finished
+    # first; now a 1.8 MB text-heavy file runs, 1 s in with 2 s to go by its
+    # pages: 1.7 us a byte, where the finished files said 17 ns. The queue
+    # is 3.6 MB more of such text.
+    estimator = EtaEstimator(workers=1)
+    estimator.document_finished(100, 0.01, now=0.01, warming=True)
+    for second in (0.1, 0.2, 0.3):
+        estimator.document_finished(3_000_000, 0.05, now=second)
+    running = [(1_800_000, 0.3, 2.0)]
+    eta = estimator.estimate(1.3, 90, 3_600_000, running)
+    learned = (0.15 + 3.0) / (9_000_000 + 1_800_000)  # per byte, with the pace
+    assert eta >= 2.0 + 0.9 * learned * 3_600_000  # the finished files alone: 2.06 s
+    assert estimator.model.documents == 4, "what the pace foretells is not learned for good"
+
+
+def test_the_line_waits_for_enough_documents_of_its_own() -> None:
+    # Costs with a strong fixed part; one of them a worker's first.
+    model = CostModel()
+    model.learn(1_000, 0.3, in_line=False)
+    for size in (10_000, 20_000, 40_000, 80_000):
+        model.learn(size, 0.1 + 1e-6 * size)
+    assert not model.uses_line, "four documents are not enough for the line"
+    model.learn(160_000, 0.1 + 1e-6 * 160_000)
+    assert model.uses_line
 
 
 def test_when_a_running_document_sets_the_end_its_news_is_shown_at_once() -> None:
