@@ -254,7 +254,7 @@ class EtaEstimator:
         then the queue is predicted from the quick ones (one worker on the
         shared corpus: a 117-page file at 1.5 us a byte while images at 30 ns
         a byte finish before it; the ETA was 61-83% short until it ended,
-        35-48% with its pace learned). Such a document stays out of the line:
+        31-48% with its pace learned). Such a document stays out of the line:
         one long file among a few quick ones made a fixed cost of a second."""
         paced = [
             (size, now - started + rest[0])
