@@ -29,8 +29,9 @@ from a worker, once per document (5% of the time of 5,000 one-page PDFs, and
 half the controller's CPU). A start is then known up to 10 ms late. A
 worker's messages are all read before its death is blamed on the task it was
 running, so a nap blames no one else. A long document found at the head of
-such a queue keeps one follower; the others move to workers that are moving,
-or the ETA would count them after it, and the end of the batch wait for them.
+such a queue keeps one follower; the others move to workers whose own task
+is young, or the ETA would count them after it, and the end of the batch wait
+for them.
 
 The engine depends only on the `Executor` protocol, so another backend (a Dask
 cluster, say) can stand in.
@@ -280,7 +281,7 @@ class ProcessPool:
         wait for a document that may take minutes: one to each worker with
         nothing to do (at the end of a batch, with the other workers idle),
         and from a queue of quick documents all but the first follower, to
-        the workers that are moving (their task started under
+        the workers whose own task is young (started under
         MOVE_AFTER_SECONDS ago).
 
         Its first worker is told to skip each; until it answers, that worker
