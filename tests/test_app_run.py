@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tui.process_start import prepare_process_start
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_detail import ErrorDetailScreen
 from tui.screens.journal_choice import JournalChoiceScreen
+from tui.screens import run as run_screen
 from tui.screens.run import RunScreen
 from tui.screens.start import StartScreen
 from tui.widgets.error_table import ErrorTable
@@ -307,3 +309,48 @@ def test_the_summary_says_how_many_documents_were_gone_since_the_earlier_run():
     assert "no longer in the folder" not in plain
     gone = BatchFinished("completed", snapshot, "/x/report.json", 0, removed=3)
     assert "3 recorded by the earlier run are no longer in the folder" in describe_finish(gone).plain
+
+
+def never_painted(monkeypatch, wait_seconds: float) -> None:
+    """The run screen's first paint never signals; its batch thread waits `wait_seconds`."""
+    monkeypatch.setattr(run_screen, "FIRST_PAINT_WAIT_SECONDS", wait_seconds)
+    monkeypatch.setattr(RunScreen, "_first_painted", lambda self: None)
+
+
+def test_a_run_screen_gone_before_its_first_paint_still_reports_at_once(tmp_path, monkeypatch):
+    """The batch thread waits for the screen's first paint; a screen that goes
+    first (a hang-up, a quit) ends that wait, so the report is written now."""
+    never_painted(monkeypatch, 60.0)
+    folder = make_folder(tmp_path / "in", good=3)
+    output = tmp_path / "out"
+
+    async def scenario() -> DocpoolApp:
+        app = DocpoolApp(folder, workers=2, output=output, cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+            app.exit(0)
+        return app
+
+    leaving = time.monotonic()
+    app = asyncio.run(scenario())
+    assert app.batch_done.wait(20)
+    assert time.monotonic() - leaving < 20  # not the 60 s wait for a paint
+    report = read_report(output)
+    assert report["status"] == "interrupted"
+    assert report["totals"]["not_processed"] == 3
+
+
+def test_a_batch_starts_even_if_the_first_paint_is_never_seen(tmp_path, monkeypatch):
+    never_painted(monkeypatch, 0.2)
+    folder = make_folder(tmp_path / "in", good=3)
+    output = tmp_path / "out"
+
+    async def scenario() -> None:
+        app = DocpoolApp(folder, workers=2, output=output, cpu_count=2)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.batch_done.is_set())
+
+    asyncio.run(scenario())
+    assert read_report(output)["status"] == "completed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
@@ -45,6 +46,15 @@ FAILURES_SECONDS = 0.1
 
 YIELD_EVERY = 50
 """Events between two offers of the GIL to the UI thread."""
+
+FIRST_PAINT_WAIT_SECONDS = 1.0
+"""The batch thread waits for the screen's first paint, at most this long.
+Painting the run screen makes the UI thread late by 40-64 ms, and so do
+worker processes starting on the same cores; together they made one wake-up
+105 ms late (BENCHMARKS.md, the noop run's late wake-ups). Kept apart, the
+batch starts some 50 ms later. The wait is bounded, and ends at once if the
+screen goes first, so the thread always runs the batch: its report is
+written and `run_app` is not left waiting for it."""
 
 
 class RunCommands(Provider):
@@ -180,6 +190,9 @@ class RunScreen(Screen[None]):
         self.failures: int = 0
         self.finished: BatchFinished | None = None
         self.crashed: str = ""
+        self._painted = threading.Event()
+        """Set once the screen has first been painted, or has gone (see
+        FIRST_PAINT_WAIT_SECONDS)."""
 
     @property
     def running(self) -> bool:
@@ -219,11 +232,16 @@ class RunScreen(Screen[None]):
         # Not the slider: Down or PageDown meant for the errors would lower the workers.
         self.query_one("#errors", ErrorTable).focus()
         if self.batch is not None:
+            self.call_after_refresh(self._first_painted)
             self._run(self.batch, self.app)
+
+    def _first_painted(self) -> None:
+        self._painted.set()
 
     def on_unmount(self) -> None:
         if self.batch is not None:
             self.batch.interrupt()  # a no-op once the batch has ended
+            self._painted.set()
 
     # The batch thread.
 
@@ -236,6 +254,7 @@ class RunScreen(Screen[None]):
         that never said it had ended."""
         worker = get_current_worker()
         failures: list[DocumentRecord] = []
+        self._painted.wait(FIRST_PAINT_WAIT_SECONDS)
         next_failures = time.monotonic() + FAILURES_SECONDS
         try:
             for count, event in enumerate(batch.run()):
