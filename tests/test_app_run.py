@@ -311,16 +311,12 @@ def test_the_summary_says_how_many_documents_were_gone_since_the_earlier_run():
     assert "3 recorded by the earlier run are no longer in the folder" in describe_finish(gone).plain
 
 
-def never_painted(monkeypatch, wait_seconds: float) -> None:
-    """The run screen's first paint never signals; its batch thread waits `wait_seconds`."""
+def run_never_painted(tmp_path, monkeypatch, wait_seconds: float, *, leave: bool) -> tuple[DocpoolApp, Path]:
+    """Start a batch of 3 documents whose run screen's first paint never
+    signals, so its batch thread waits `wait_seconds`; then leave the app at
+    once (`leave`) or let the batch end."""
     monkeypatch.setattr(run_screen, "FIRST_PAINT_WAIT_SECONDS", wait_seconds)
     monkeypatch.setattr(RunScreen, "_first_painted", lambda self: None)
-
-
-def test_a_run_screen_gone_before_its_first_paint_still_reports_at_once(tmp_path, monkeypatch):
-    """The batch thread waits for the screen's first paint; a screen that goes
-    first (a hang-up, a quit) ends that wait, so the report is written now."""
-    never_painted(monkeypatch, 60.0)
     folder = make_folder(tmp_path / "in", good=3)
     output = tmp_path / "out"
 
@@ -329,11 +325,20 @@ def test_a_run_screen_gone_before_its_first_paint_still_reports_at_once(tmp_path
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
-            app.exit(0)
+            if leave:
+                app.exit(0)
+            else:
+                await wait_for(pilot, lambda: app.batch_done.is_set())
         return app
 
+    return asyncio.run(scenario()), output
+
+
+def test_a_run_screen_gone_before_its_first_paint_still_reports_at_once(tmp_path, monkeypatch):
+    """The batch thread waits for the screen's first paint; a screen that goes
+    first (a hang-up, a quit) ends that wait, so the report is written now."""
     leaving = time.monotonic()
-    app = asyncio.run(scenario())
+    app, output = run_never_painted(tmp_path, monkeypatch, 60.0, leave=True)
     assert app.batch_done.wait(20)
     assert time.monotonic() - leaving < 20  # not the 60 s wait for a paint
     report = read_report(output)
@@ -342,15 +347,5 @@ def test_a_run_screen_gone_before_its_first_paint_still_reports_at_once(tmp_path
 
 
 def test_a_batch_starts_even_if_the_first_paint_is_never_seen(tmp_path, monkeypatch):
-    never_painted(monkeypatch, 0.2)
-    folder = make_folder(tmp_path / "in", good=3)
-    output = tmp_path / "out"
-
-    async def scenario() -> None:
-        app = DocpoolApp(folder, workers=2, output=output, cpu_count=2)
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: app.batch_done.is_set())
-
-    asyncio.run(scenario())
+    _, output = run_never_painted(tmp_path, monkeypatch, 0.2, leave=False)
     assert read_report(output)["status"] == "completed"
