@@ -1,7 +1,9 @@
 """The floor: docpool's own `text` processor called in a plain loop, one process.
 
-    python benchmarks/sequential.py FOLDER -o OUT
+    python benchmarks/sequential.py FOLDER -o OUT [--part I/N]
 
+`--part I/N` takes every Nth document (in path order) from the Ith, counting
+from 0: N loops with parts 0/N .. N-1/N share a folder's documents out.
 Prints one JSON object: wall seconds of the loop, documents, failures, the
 longest single document, and the wall and CPU seconds spent inside the
 processor over all documents. No pool, no journal, no report, no progress.
@@ -16,11 +18,19 @@ import time
 from pathlib import Path
 
 
+def part(text: str) -> tuple[int, int]:
+    index, _, parts = text.partition("/")
+    if not (index.isdigit() and parts.isdigit() and int(index) < int(parts)):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected I/N with 0 <= I < N")
+    return int(index), int(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     parser = argparse.ArgumentParser()
     parser.add_argument("folder", type=Path)
     parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument("--part", type=part, default=(0, 1), metavar="I/N")
     options = parser.parse_args(argv)
     from tui.discover import iter_documents
     from tui.processors import extract_text
@@ -31,10 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     loop_started = time.perf_counter()
     documents = failed = 0
     longest = inside_wall = inside_cpu = 0.0
-    for document in iter_documents(options.folder, exclude=options.output):
+    index, parts = options.part
+    paths = (d.path for d in iter_documents(options.folder, exclude=options.output))
+    if parts > 1:
+        paths = iter(sorted(paths)[index::parts])
+    for path in paths:
         t, cpu = time.perf_counter(), time.process_time()
         try:
-            extract_text(Path(document.path), folder=options.folder, output=options.output)
+            extract_text(Path(path), folder=options.folder, output=options.output)
         except Exception:  # noqa: BLE001 - the floor counts failures, as docpool does
             failed += 1
         seconds = time.perf_counter() - t

@@ -1,0 +1,83 @@
+"""What writing every text into one folder costs, against a folder per process.
+
+    python benchmarks/output_folder.py [--runs 4] [--folder DIR]
+
+docpool writes each text to OUTPUT/<relative path>.txt: for a flat folder of
+PDFs, one output folder that every worker creates files in. The ideal (two
+sequential loops at once, each over the whole corpus) writes into a folder
+per loop. This measures that difference alone, with no pool: two loops at
+once, each over half the documents (`sequential.py --part 0/2` and `1/2`),
+writing into one folder, then into two, alternating which goes first, outputs
+removed and the disk synced before each. Each time is the pair's wall time,
+start-up included. Tiny corpus (5,000 one-page PDFs) unless --folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    HERE, PYTHON, WORK, ForeignLoad, fmt, fresh, median, save, settle_disk, start, tiny_corpus,
+)
+
+LAYOUTS = ("one_folder", "two_folders")
+
+
+def run_halves(folder: Path, layout: str) -> tuple[float, float]:
+    """(wall seconds of the pair, CPU seconds inside the processor, both loops)."""
+    if layout == "one_folder":
+        outputs = [fresh(WORK / "out-halves")] * 2
+    else:
+        outputs = [fresh(WORK / f"out-halves{i}") for i in (0, 1)]
+    started = time.perf_counter()
+    loops = [
+        start([PYTHON, str(HERE / "sequential.py"), str(folder), "-o", str(out),
+               "--part", f"{i}/2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for i, out in enumerate(outputs)
+    ]
+    reports = [json.loads(loop.communicate()[0]) for loop in loops]
+    return time.perf_counter() - started, sum(report["inside_cpu_s"] for report in reports)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=4)
+    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
+    parser.add_argument("--save", default="output_folder", help="results/NAME.json")
+    options = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    folder = options.folder or tiny_corpus()
+    runs = []
+    for number in range(options.runs):
+        row: dict = {}
+        order = LAYOUTS if number % 2 == 0 else LAYOUTS[::-1]
+        for layout in order:
+            settle_disk()
+            with ForeignLoad() as foreign:
+                row[f"{layout}_s"], row[f"{layout}_cpu_s"] = run_halves(folder, layout)
+            row[f"foreign_{layout}"] = foreign.share
+        row["one_over_two"] = row["one_folder_s"] / row["two_folders_s"]
+        row["cpu_one_over_two"] = row["one_folder_cpu_s"] / row["two_folders_cpu_s"]
+        runs.append(row)
+        print(f"run {number + 1}: " + ", ".join(f"{k}={fmt(v, 3)}" for k, v in row.items()),
+              flush=True)
+    summary = {key: median([row[key] for row in runs]) for key in runs[0]}
+    print(f"medians: one folder {fmt(summary['one_folder_s'])} s, two folders "
+          f"{fmt(summary['two_folders_s'])} s: one folder {fmt(summary['one_over_two'], 3)}x "
+          f"(CPU inside the processor {fmt(summary['cpu_one_over_two'], 3)}x); "
+          f"{sum(row['one_over_two'] > 1 for row in runs)} of {len(runs)} runs slower in one folder")
+    path = save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
