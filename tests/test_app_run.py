@@ -18,10 +18,10 @@ from textual.message import Message
 from tui.app import DocpoolApp
 from tui.messages import DocumentsFailed, RunFinished, RunProgress
 from tui.process_start import prepare_process_start
+from tui.screens import run as run_screen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.error_detail import ErrorDetailScreen
 from tui.screens.journal_choice import JournalChoiceScreen
-from tui.screens import run as run_screen
 from tui.screens.run import RunScreen
 from tui.screens.start import StartScreen
 from tui.widgets.error_table import ErrorTable
