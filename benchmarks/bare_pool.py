@@ -17,6 +17,7 @@ import argparse
 import itertools
 import multiprocessing
 import sys
+import time
 import warnings
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -45,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("-w", "--workers", type=int, default=2)
+    parser.add_argument("--depth", type=int, default=TASKS_PER_WORKER,
+                        help="messages queued on each worker, the running one included "
+                        f"(default {TASKS_PER_WORKER}, as docpool for slow documents; docpool "
+                        "queues up to 16 quick ones)")
+    parser.add_argument("--nap", type=float, default=0.0,
+                        help="seconds the controller sleeps before it reads results, so that "
+                        "several gather (docpool naps up to 0.01 s with quick documents)")
     parser.add_argument("--batch", type=int, default=1,
                         help="documents per message each way (default 1; more is what "
                         "batching would buy, at the cost of knowing which document a "
@@ -67,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     exhausted = False
     while True:
         for connection in workers:
-            while not exhausted and load[connection] < TASKS_PER_WORKER:
+            while not exhausted and load[connection] < options.depth:
                 batch = list(itertools.islice(paths, options.batch))
                 if len(batch) < options.batch:
                     exhausted = True
@@ -77,11 +85,16 @@ def main(argv: list[str] | None = None) -> int:
                 load[connection] += 1
         if exhausted and not any(load.values()):
             break
+        if options.nap:
+            time.sleep(options.nap)
         for connection in wait([c for c in workers if load[c]]):
-            results = connection.recv()
-            load[connection] -= 1
-            done += len(results)
-            failed += sum(not ok for _, ok, _ in results)
+            while True:
+                results = connection.recv()
+                load[connection] -= 1
+                done += len(results)
+                failed += sum(not ok for _, ok, _ in results)
+                if not (options.nap and load[connection] and connection.poll()):
+                    break  # without a nap, one message per wake-up, as before
     for connection in workers:
         connection.send(None)
     print(f"{done} documents, {failed} failed")

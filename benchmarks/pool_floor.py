@@ -6,8 +6,11 @@ Per run, on the tiny corpus (5,000 one-page PDFs) unless --folder is given,
 one after the other in rotating order, outputs removed and the disk synced
 before each: the ideal (two sequential loops at once, half their wall time),
 benchmarks/bare_pool.py (two workers, one message each way per document and
-nothing else), the same with 8 documents a message each way (what batching
-would buy), and `docpool run -w 2 --progress none`. Every time is a
+nothing else), the same with 16 documents queued on each worker and the
+controller napping 10 ms before it reads what gathered (as docpool does with
+quick documents: still one message each way per document), the same with 8
+documents a message each way (what batching would buy), and `docpool run -w
+2 --progress none`. Every time is a
 process's wall time, start-up included. bare/ideal is the floor of a pool
 that isolates documents in worker processes; docpool/bare is what docpool's
 journal, report, ETA, timeouts and checks cost on top.
@@ -27,8 +30,13 @@ from _common import (  # noqa: E402
 )
 from speed import run_loop_pair  # noqa: E402
 
-TOOLS = ("ideal", "bare", "batched", "docpool")
 BATCH = 8
+TOOLS = ("ideal", "bare", "napping", "batched", "docpool")
+BARE_OPTIONS = {
+    "bare": ["--batch", "1"],
+    "napping": ["--batch", "1", "--depth", "16", "--nap", "0.01"],
+    "batched": ["--batch", str(BATCH)],
+}
 
 
 def measure(tool: str, folder: Path, row: dict) -> None:
@@ -36,12 +44,11 @@ def measure(tool: str, folder: Path, row: dict) -> None:
     with ForeignLoad() as foreign:
         if tool == "ideal":
             row["ideal_s"], _ = run_loop_pair(folder)
-        elif tool in ("bare", "batched"):
+        elif tool in BARE_OPTIONS:
             out = fresh(WORK / "out-bare")
-            batch = BATCH if tool == "batched" else 1
             row[f"{tool}_s"], row[f"{tool}_controller_cpu_s"] = timed_cpu(
                 [PYTHON, str(HERE / "bare_pool.py"), str(folder), "-o", str(out), "-w", "2",
-                 "--batch", str(batch)])
+                 *BARE_OPTIONS[tool]])
         else:
             out = fresh(WORK / "out-docpool")
             row["docpool_s"], row["docpool_controller_cpu_s"] = timed_cpu(
@@ -65,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         for tool in TOOLS[turn:] + TOOLS[:turn]:
             measure(tool, folder, row)
         row["bare_over_ideal"] = row["bare_s"] / row["ideal_s"]
+        row["napping_over_ideal"] = row["napping_s"] / row["ideal_s"]
         row["batched_over_ideal"] = row["batched_s"] / row["ideal_s"]
         row["docpool_over_ideal"] = row["docpool_s"] / row["ideal_s"]
         row["docpool_over_bare"] = row["docpool_s"] / row["bare_s"]
@@ -73,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
     summary = {key: median([row[key] for row in runs]) for key in runs[0]}
     print(f"medians: ideal {fmt(summary['ideal_s'])} s, bare pool {fmt(summary['bare_s'])} s "
-          f"({fmt(summary['bare_over_ideal'], 3)}x ideal), bare pool with {BATCH} documents "
+          f"({fmt(summary['bare_over_ideal'], 3)}x ideal), napping {fmt(summary['napping_s'])} s "
+          f"({fmt(summary['napping_over_ideal'], 3)}x), bare pool with {BATCH} documents "
           f"a message {fmt(summary['batched_s'])} s ({fmt(summary['batched_over_ideal'], 3)}x), docpool {fmt(summary['docpool_s'])} s "
           f"({fmt(summary['docpool_over_ideal'], 3)}x ideal, {fmt(summary['docpool_over_bare'], 3)}x "
           f"bare); controller CPU: bare {fmt(summary['bare_controller_cpu_s'])} s, docpool "
