@@ -10,10 +10,10 @@ nothing else), the same with 16 documents queued on each worker and the
 controller napping 10 ms before it reads what gathered (as docpool does with
 quick documents: still one message each way per document), the same with 8
 documents a message each way (what batching would buy), and `docpool run -w
-2 --progress none`. Every time is a
-process's wall time, start-up included. bare/ideal is the floor of a pool
-that isolates documents in worker processes; docpool/bare is what docpool's
-journal, report, ETA, timeouts and checks cost on top.
+2 --progress none`. Every time is a process's wall time, start-up included.
+napping/ideal is the least a pool pays that isolates each document in a
+worker process and hears of each one as it ends; docpool/napping is what
+docpool's journal, report, ETA, timeouts and checks cost on top.
 """
 
 from __future__ import annotations
