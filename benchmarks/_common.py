@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -40,6 +41,22 @@ def tiny_corpus(n: int = 5000) -> Path:
     folder = WORK / f"tiny-{n}"
     ensure_corpus(folder, n, tiny=True)
     return folder
+
+
+def folder_options(
+    doc: str | None, argv: list[str] | None, *, save: str, runs: int | None = None
+) -> tuple[argparse.Namespace, Path]:
+    """Parse a tiny-corpus benchmark's options (`--folder`, `--save`, and
+    `--runs` when `runs` is given) and return them with the folder to use."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    if runs is not None:
+        parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
+    parser.add_argument("--save", default=save, help="results/NAME.json")
+    options = parser.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    return options, options.folder or tiny_corpus()
 
 
 def env() -> dict[str, str]:

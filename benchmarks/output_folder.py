@@ -14,7 +14,6 @@ start-up included. Tiny corpus (5,000 one-page PDFs) unless --folder.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HERE, PYTHON, WORK, ForeignLoad, fmt, fresh, median, save, settle_disk, start, tiny_corpus,
+    HERE, PYTHON, WORK, ForeignLoad, fmt, folder_options, fresh, median, save, settle_disk, start,
 )
 
 LAYOUTS = ("one_folder", "two_folders")
@@ -47,14 +46,7 @@ def run_halves(folder: Path, layout: str) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=4)
-    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
-    parser.add_argument("--save", default="output_folder", help="results/NAME.json")
-    options = parser.parse_args(argv)
-    WORK.mkdir(parents=True, exist_ok=True)
-    folder = options.folder or tiny_corpus()
+    options, folder = folder_options(__doc__, argv, save="output_folder", runs=4)
     runs = []
     for number in range(options.runs):
         row: dict = {}

@@ -21,7 +21,6 @@ and "a worker waits between documents" can be told apart.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -92,15 +91,9 @@ def run_docpool(folder: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from _common import WORK, fmt, save, settle_disk, tiny_corpus
+    from _common import fmt, folder_options, save, settle_disk
 
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
-    parser.add_argument("--save", default="overhead_breakdown", help="results/NAME.json")
-    options = parser.parse_args(argv)
-    WORK.mkdir(parents=True, exist_ok=True)
-    folder = options.folder or tiny_corpus()
+    options, folder = folder_options(__doc__, argv, save="overhead_breakdown")
     settle_disk()
     loops = run_loops(folder)
     settle_disk()

@@ -18,15 +18,14 @@ docpool's journal, report, ETA, timeouts and checks cost on top.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HERE, PYTHON, WORK, ForeignLoad, docpool, fmt, fresh, median, save, settle_disk, timed_cpu,
-    tiny_corpus,
+    HERE, PYTHON, WORK, ForeignLoad, docpool, fmt, folder_options, fresh, median, save,
+    settle_disk, timed_cpu,
 )
 from speed import run_loop_pair  # noqa: E402
 
@@ -57,14 +56,7 @@ def measure(tool: str, folder: Path, row: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--folder", type=Path, help="a folder of PDFs (default: the tiny corpus)")
-    parser.add_argument("--save", default="pool_floor", help="results/NAME.json")
-    options = parser.parse_args(argv)
-    WORK.mkdir(parents=True, exist_ok=True)
-    folder = options.folder or tiny_corpus()
+    options, folder = folder_options(__doc__, argv, save="pool_floor", runs=3)
     runs = []
     for number in range(options.runs):
         row: dict = {}
