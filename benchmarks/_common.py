@@ -188,6 +188,17 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def print_run(number: int, row: dict) -> None:
+    """One run's figures on one line, as they come (`number` from 0)."""
+    print(f"run {number + 1}: " + ", ".join(f"{k}={fmt(v, 3)}" for k, v in row.items()),
+          flush=True)
+
+
+def medians(runs: list[dict]) -> dict:
+    """Each figure's median over the runs."""
+    return {key: median([row[key] for row in runs]) for key in runs[0]}
+
+
 def percentile(values, q: float):
     """Nearest-rank percentile (q in 0..100)."""
     if not values:

@@ -23,7 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HERE, PYTHON, WORK, ForeignLoad, fmt, folder_options, fresh, median, save, settle_disk, start,
+    HERE, PYTHON, WORK, ForeignLoad, fmt, folder_options, fresh, medians, print_run, save,
+    settle_disk, start,
 )
 
 LAYOUTS = ("one_folder", "two_folders")
@@ -59,9 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         row["one_over_two"] = row["one_folder_s"] / row["two_folders_s"]
         row["cpu_one_over_two"] = row["one_folder_cpu_s"] / row["two_folders_cpu_s"]
         runs.append(row)
-        print(f"run {number + 1}: " + ", ".join(f"{k}={fmt(v, 3)}" for k, v in row.items()),
-              flush=True)
-    summary = {key: median([row[key] for row in runs]) for key in runs[0]}
+        print_run(number, row)
+    summary = medians(runs)
     print(f"medians: one folder {fmt(summary['one_folder_s'])} s, two folders "
           f"{fmt(summary['two_folders_s'])} s: one folder {fmt(summary['one_over_two'], 3)}x "
           f"(CPU inside the processor {fmt(summary['cpu_one_over_two'], 3)}x); "

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HERE, PYTHON, WORK, ForeignLoad, docpool, fmt, folder_options, fresh, median, save,
+    HERE, PYTHON, WORK, ForeignLoad, docpool, fmt, folder_options, fresh, medians, print_run, save,
     settle_disk, timed_cpu,
 )
 from speed import run_loop_pair  # noqa: E402
@@ -69,9 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         row["docpool_over_ideal"] = row["docpool_s"] / row["ideal_s"]
         row["docpool_over_bare"] = row["docpool_s"] / row["bare_s"]
         runs.append(row)
-        print(f"run {number + 1}: " + ", ".join(f"{k}={fmt(v, 3)}" for k, v in row.items()),
-              flush=True)
-    summary = {key: median([row[key] for row in runs]) for key in runs[0]}
+        print_run(number, row)
+    summary = medians(runs)
     print(f"medians: ideal {fmt(summary['ideal_s'])} s, bare pool {fmt(summary['bare_s'])} s "
           f"({fmt(summary['bare_over_ideal'], 3)}x ideal), napping {fmt(summary['napping_s'])} s "
           f"({fmt(summary['napping_over_ideal'], 3)}x), bare pool with {BATCH} documents "
