@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         row["batched_over_ideal"] = row["batched_s"] / row["ideal_s"]
         row["docpool_over_ideal"] = row["docpool_s"] / row["ideal_s"]
         row["docpool_over_bare"] = row["docpool_s"] / row["bare_s"]
+        row["docpool_over_napping"] = row["docpool_s"] / row["napping_s"]
         runs.append(row)
         print_run(number, row)
     summary = medians(runs)
@@ -75,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
           f"({fmt(summary['bare_over_ideal'], 3)}x ideal), napping {fmt(summary['napping_s'])} s "
           f"({fmt(summary['napping_over_ideal'], 3)}x), bare pool with {BATCH} documents "
           f"a message {fmt(summary['batched_s'])} s ({fmt(summary['batched_over_ideal'], 3)}x), docpool {fmt(summary['docpool_s'])} s "
-          f"({fmt(summary['docpool_over_ideal'], 3)}x ideal, {fmt(summary['docpool_over_bare'], 3)}x "
-          f"bare); controller CPU: bare {fmt(summary['bare_controller_cpu_s'])} s, docpool "
+          f"({fmt(summary['docpool_over_ideal'], 3)}x ideal, {fmt(summary['docpool_over_napping'], 3)}x "
+          f"napping); controller CPU: bare {fmt(summary['bare_controller_cpu_s'])} s, napping "
+          f"{fmt(summary['napping_controller_cpu_s'])} s, docpool "
           f"{fmt(summary['docpool_controller_cpu_s'])} s")
     path = save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
     print(f"saved {path}")
