@@ -68,17 +68,87 @@ def env() -> dict[str, str]:
     return environment
 
 
+TRASH = WORK / f".trash-{os.getpid()}"
+"""Where this process's old outputs go until it exits (see `fresh`)."""
+LAST_DELETION = WORK / ".last-deletion"
+QUIET_AFTER_DELETION_SECONDS = 65.0
+"""ext4 without a journal (this machine's disk) will not reuse an inode freed
+in the last 60 seconds, and checks each such inode, one by one, every time it
+creates a file in that inode's block group (the kernel's `recently_deleted`).
+A tool timed right after the previous tool's 5,000 texts were deleted paid up
+to 0.3 ms of system time per text it wrote (BENCHMARKS.md, thirteenth round)."""
+
+
 def fresh(path: Path) -> Path:
+    """`path`, not there: an earlier output is moved into TRASH, not deleted,
+    so that no timed run creates files beside inodes freed a moment ago.
+    TRASH is emptied when the benchmark exits; a run that follows a deletion
+    waits until its inodes may be reused (`wait_out_deletions`)."""
+    wait_out_deletions()
     if path.exists():
-        shutil.rmtree(path)
+        TRASH.mkdir(parents=True, exist_ok=True)
+        path.rename(TRASH / f"{path.name}-{time.time_ns()}")
     return path
 
 
+def remove_tree(path: Path) -> None:
+    """Delete `path` now, and note when, so the next timed run waits it out."""
+    if path.exists():
+        shutil.rmtree(path)
+        LAST_DELETION.parent.mkdir(parents=True, exist_ok=True)
+        LAST_DELETION.write_text(str(time.time()))
+
+
+_trash_checked = False
+
+
+def _empty_trash_once() -> None:
+    """On first use: empty what interrupted benchmarks left in their TRASH,
+    and have this process empty its own when it exits."""
+    global _trash_checked
+    if _trash_checked:
+        return
+    _trash_checked = True
+    for trash in WORK.glob(".trash-*"):
+        owner = trash.name.removeprefix(".trash-")
+        if owner.isdigit() and not _running(int(owner)):
+            remove_tree(trash)
+    import atexit
+
+    atexit.register(remove_tree, TRASH)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wait_out_deletions() -> None:
+    """Sleep until QUIET_AFTER_DELETION_SECONDS have passed since the last
+    deletion a benchmark made (an earlier script's TRASH, a remade corpus)."""
+    _empty_trash_once()
+    try:
+        deleted = float(LAST_DELETION.read_text())
+    except (OSError, ValueError):
+        return
+    left = deleted + QUIET_AFTER_DELETION_SECONDS - time.time()
+    if left > 0:
+        print(f"waiting {left:.0f} s: files were deleted {time.time() - deleted:.0f} s ago",
+              file=sys.stderr, flush=True)
+        time.sleep(left)
+
+
 def settle_disk() -> None:
-    """Remove every tool's output and write back what is dirty before timing the next.
+    """Move every tool's output aside and write back what is dirty before timing the next.
 
     Otherwise the tool that follows the ideal (two loops: twice the files)
-    pays for that write-back, and each tool for deleting its previous output."""
+    pays for that write-back. Outputs are moved, not deleted: see `fresh`."""
+    wait_out_deletions()
     for out in WORK.glob("out-*"):
         fresh(out)
     os.sync()

@@ -161,8 +161,9 @@ def ensure_corpus(folder: Path, n: int, *, seed: int = 1, largest_first: bool = 
         saved = json.loads(stamp.read_text())
         if saved.get("wanted") == wanted:
             return saved["facts"]
-    if folder.exists():
-        shutil.rmtree(folder)
+    from _common import remove_tree
+
+    remove_tree(folder)  # noted, so that timing waits until its inodes may be reused
     if tiny:
         facts = make_tiny(folder, n, seed)
     else:

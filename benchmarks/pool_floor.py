@@ -3,7 +3,7 @@
     python benchmarks/pool_floor.py [--runs 3] [--folder DIR]
 
 Per run, on the tiny corpus (5,000 one-page PDFs) unless --folder is given,
-one after the other in rotating order, outputs removed and the disk synced
+one after the other in rotating order, outputs moved aside and the disk synced
 before each: the ideal (two sequential loops at once, half their wall time),
 benchmarks/bare_pool.py (two workers, one message each way per document and
 nothing else), the same with 16 documents queued on each worker and the

@@ -15,7 +15,8 @@ Per run, on the same corpus, one after the other (the order rotates per run):
   on a subset when --parallel-subset is given, scaled to the whole corpus.
 
 Every number is a process's wall time, interpreter start-up included. Before
-each tool, every output folder is removed and the disk synced (settle_disk).
+each tool, every output folder is moved aside (not deleted: see
+`_common.fresh`) and the disk synced (settle_disk).
 The "tiny" corpus (5,000 one-page PDFs) is the framework-overhead figure.
 
 What docpool spends beyond the ideal, measured in the same run, to tell where
