@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import time
 
@@ -34,11 +35,13 @@ def by_name_pool(tmp_path, names: tuple[str, ...], workers: int):
 
 
 class Recorder:
+    """The sending half of a Connection: keeps each message as `recv` would return it."""
+
     def __init__(self):
         self.sent = []
 
-    def send(self, message):
-        self.sent.append(message)
+    def send_bytes(self, data):
+        self.sent.append(pickle.loads(data))
 
 
 def test_page_progress_is_sent_at_most_every_progress_seconds_with_the_pace_since_page_one():

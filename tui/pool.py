@@ -50,7 +50,8 @@ from typing import Any, Protocol
 
 from tui.process_start import prepare_process_start
 from tui.worker import (
-    Held, Outcome, PageProgress, Release, Released, Task, WorkerSettings, worker_main,
+    Held, Outcome, PageProgress, Release, Released, Task, WorkerSettings, send_message,
+    worker_main,
 )
 
 JOIN_SECONDS = 2.0
@@ -307,7 +308,7 @@ class ProcessPool:
         task = donor.tasks.pop()
         donor.moved.add(task.task_id)
         try:
-            donor.connection.send(Release(task.task_id))
+            send_message(donor.connection, Release(task.task_id))
         except (OSError, ValueError):
             pass  # a dead donor's queued tasks are no longer its own
         _give(taker, task)
@@ -438,7 +439,7 @@ def _give(worker: _Worker, task: Task) -> None:
     """Queue `task` on `worker` and send it; it starts now if the worker had none."""
     worker.tasks.append(task)
     try:
-        worker.connection.send(task)
+        send_message(worker.connection, task)
     except (OSError, ValueError):
         pass  # the sentinel reports the death as this task's outcome
     if len(worker.tasks) == 1:
