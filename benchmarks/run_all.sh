@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every benchmark, one after the other (about 30 minutes on 2 cores).
+# Every benchmark, one after the other (about 40 minutes on 2 cores).
 # Figures go to benchmarks/results/*.json, the printed lines to results/*.log.
 set -e
 cd "$(dirname "$0")/.."
