@@ -109,23 +109,15 @@ def _empty_trash_once() -> None:
     if _trash_checked:
         return
     _trash_checked = True
+    from tui.pool import live_processes
+
     for trash in WORK.glob(".trash-*"):
         owner = trash.name.removeprefix(".trash-")
-        if owner.isdigit() and not _running(int(owner)):
+        if owner.isdigit() and not live_processes([int(owner)]):
             remove_tree(trash)
     import atexit
 
     atexit.register(remove_tree, TRASH)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def wait_out_deletions() -> None:
