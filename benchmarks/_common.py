@@ -243,7 +243,11 @@ def start(command: list[str], **kwargs) -> subprocess.Popen:
 
 
 def docpool(folder: Path, output: Path, *extra: str) -> list[str]:
-    return [PYTHON, "-m", "tui", "run", str(folder), "-o", str(output), "--overwrite", *extra]
+    """`docpool run` as a command. `-P`: without it `python -m` puts the current
+    folder first on sys.path, and a run from the repository root with
+    PYTHONPATH set to another checkout would measure this one's `tui/`."""
+    return [PYTHON, "-P", "-m", "tui", "run", str(folder), "-o", str(output), "--overwrite",
+            *extra]
 
 
 def median(values):
