@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HERE, PYTHON, WORK, ForeignLoad, docpool, env, fmt, fresh, percentile, save, timed,
+    PYTHON, WORK, ForeignLoad, docpool, env, fmt, fresh, percentile, save, timed,
 )
 from make_corpus import ensure_corpus  # noqa: E402
 
