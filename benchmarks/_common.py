@@ -309,10 +309,12 @@ def sources_digest() -> dict[str, str]:
 
 
 def save(name: str, data: dict) -> Path:
+    """Write results/NAME.json, with the machine, and say where."""
     RESULTS.mkdir(exist_ok=True)
     data = {"machine": machine(), **data}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"saved {path}")
     return path
 
 

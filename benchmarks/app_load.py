@@ -375,8 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name}] target (lag p99 and keypress p99 < {TARGET_MS:.0f} ms): "
               f"{'met' if met else 'NOT met'} (worst lag p99 {fmt(worst['lag']['p99_ms'], 1)} ms)",
               flush=True)
-    path = save(options.save, results)
-    print(f"saved {path}")
+    save(options.save, results)
     return 0
 
 

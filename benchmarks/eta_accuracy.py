@@ -150,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         d, t = s["docpool"], s["tqdm"]
         print(f"{corpus}: docpool median {fmt(d['median'], 3)} p90 {fmt(d['p90'], 3)}; "
               f"tqdm median {fmt(t['median'], 3)} p90 {fmt(t['p90'], 3)}", flush=True)
-    path = save(options.save, results)
-    print(f"saved {path}")
+    save(options.save, results)
     return 0
 
 

@@ -84,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         results[tool]["growth"] = large / small
         print(f"{tool}: {options.large} vs {options.small} documents: "
               f"{fmt(large / small, 3)}x", flush=True)
-    path = save(options.save, results)
-    print(f"saved {path}")
+    save(options.save, results)
     return 0
 
 

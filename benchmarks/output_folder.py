@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{fmt(summary['two_folders_s'])} s: one folder {fmt(summary['one_over_two'], 3)}x "
           f"(CPU inside the processor {fmt(summary['cpu_one_over_two'], 3)}x); "
           f"{sum(row['one_over_two'] > 1 for row in runs)} of {len(runs)} runs slower in one folder")
-    path = save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
-    print(f"saved {path}")
+    save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
     return 0
 
 

@@ -108,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
               f"CPU {fmt(worker['inside_cpu_ms_per_doc'], 3)} ms; between: "
               f"CPU {fmt(worker['between_cpu_ms_per_doc'], 3)} ms, "
               f"waiting {fmt(worker['between_waiting_ms_per_doc'], 3)} ms")
-    path = save(options.save, {"folder": str(folder), "loops": loops, "docpool": pool})
-    print(f"saved {path}")
+    save(options.save, {"folder": str(folder), "loops": loops, "docpool": pool})
     return 0
 
 

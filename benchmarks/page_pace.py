@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.name} ({row['pages']} pages, {row['seconds']} s): " + "; ".join(
             f"{name} {row[name]['median']:.3f}/{row[name]['p90']:.3f}" for name in ESTIMATORS),
             flush=True)
-    print(f"saved {save(options.save, results)}")
+    save(options.save, results)
     return 0
 
 

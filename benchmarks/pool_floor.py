@@ -80,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
           f"napping); controller CPU: bare {fmt(summary['bare_controller_cpu_s'])} s, napping "
           f"{fmt(summary['napping_controller_cpu_s'])} s, docpool "
           f"{fmt(summary['docpool_controller_cpu_s'])} s")
-    path = save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
-    print(f"saved {path}")
+    save(options.save, {"folder": str(folder), "runs": runs, "median": summary})
     return 0
 
 

@@ -194,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
               f"one-document run {fmt(m['docpool_one_doc_s'])} s (share "
               f"{fmt(m['fixed_share'], 3)}), loop on it {fmt(m['sequential_one_doc_s'])} s",
               flush=True)
-    path = save(options.save, results)
-    print(f"saved {path}")
+    save(options.save, results)
     return 0
 
 

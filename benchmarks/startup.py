@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{fmt(median(good), 3)} s (min {fmt(min(good, default=None), 3)}, "
               f"max {fmt(max(good, default=None), 3)}; {len(paints) - len(good)} never painted)",
               flush=True)
-    path = save(options.save, results)
-    print(f"saved {path}")
+    save(options.save, results)
     return 0
 
 
