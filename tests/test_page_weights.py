@@ -1,8 +1,11 @@
-"""Weighing a PDF's pages by their content streams, without extracting them."""
+"""Weighing a PDF's pages by their content streams and forms, without extracting them."""
 
 from __future__ import annotations
 
+import zlib
+
 from fpdf import FPDF
+from pdfs import write_objects
 from pypdf import PdfReader
 
 from tui.page_weights import content_sizes
@@ -41,3 +44,44 @@ def test_a_reader_that_cannot_list_its_pages_gives_no_weights():
             raise ValueError("bad page tree")
 
     assert content_sizes(Damaged(), 100) is None
+
+
+def test_a_page_that_draws_a_form_weighs_the_form_and_not_an_image(tmp_path):
+    """A form's text is extracted with the page that draws it; an image has none."""
+    def stream(dictionary: bytes, data: bytes) -> bytes:
+        return b"<< %s /Length %d >>\nstream\n" % (dictionary, len(data)) + data + b"\nendstream"
+
+    text = b"".join(b"BT /F1 9 Tf 10 %d Td (line %d of the form) Tj ET\n" % (n, n) for n in range(400))
+    form = zlib.compress(text)
+    image = bytes(range(256)) * 40  # incompressible-looking, as image data is
+    many_fonts = b" ".join(b"/F%d 9 0 R" % n for n in range(300))
+    draw = b"q 100 0 0 100 0 0 cm /X Do Q"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
+        b"/Resources << /XObject << /X 7 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
+        b"/Resources << /XObject << /X 8 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R >>",
+        stream(b"", draw),
+        stream(  # its /Subtype past the first 2 KB, as in GeoTopo's largest figure
+            b"/Resources << /Font << " + many_fonts + b" >> >> "
+            b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Filter /FlateDecode",
+            form,
+        ),
+        stream(
+            b"/Type /XObject /Subtype /Image /Width 64 /Height 160 /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8",
+            image,
+        ),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    path = write_objects(tmp_path / "forms.pdf", objects)
+
+    sizes = content_sizes(PdfReader(path), path.stat().st_size)
+
+    assert sizes is not None
+    with_form, with_image, plain = sizes
+    assert with_image == plain
+    assert with_form >= plain + len(form)
