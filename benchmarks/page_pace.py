@@ -9,12 +9,12 @@ the estimate of that document's time left. This times every page's text
 extraction, one document at a time, then replays each document and asks
 several estimators, at every 0.5% of its duration from 10% to 90%, how long
 it has left, using only what a worker knows at that moment: the pages done,
-their times, and each page's content-stream size in the file
-(`tui.page_weights`, what the workers use). The error is |estimate - true| / true, as in
-eta_accuracy.py.
+their times, and each page's weight in the file: its content streams and
+the forms it names (`tui.page_weights`, what the workers use). The error is
+|estimate - true| / true, as in eta_accuracy.py.
 
 - pace: the seconds per page since page one, times the pages left.
-- bytes: the seconds per content-stream byte since page one, times the
+- bytes: the seconds per byte of that weight since page one, times the
   bytes left.
 - mix: the mean of pace and bytes (what docpool's workers report).
 - line: seconds = a + b * content bytes per page, least squares on the

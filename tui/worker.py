@@ -216,11 +216,11 @@ def progress_reporter(
     The time left is the mean of two paces since page one: per page, and per
     byte of the pages' content (when the processor can weigh its pages). Pages
     are unequal, and neither pace alone tells by how much. Replayed on real
-    documents (benchmarks/page_pace.py, on a quiet machine), the mean is off
-    by 12% / 17% (median / p90) on GeoTopo (117 pages) against 11% / 27% for
-    the pace per page, and by 10% / 20% and 20% / 52% against 17% / 41% and
-    39% / 67% on two documents outside the corpus; on GeoBase (19 pages) it
-    is worse, 48% / 61% against 24% / 36%.
+    documents (benchmarks/page_pace.py, fourteenth round), the mean is off
+    by 5% / 13% (median / p90) on GeoTopo (117 pages) against 16% / 29% for
+    the pace per page, by 9% / 20% against 31% / 46% on GeoBase (19 pages),
+    and by 13% / 17% and 25% / 56% against 21% / 39% and 45% / 71% on two
+    documents outside the corpus.
     """
     last = clock()
     first: tuple[float, int] | None = None
