@@ -290,10 +290,23 @@ def machine() -> dict:
         "cpu": model or platform.processor(),
         "memory_gib": round(memory / 1024**3, 1),
         "python": platform.python_version(),
-        "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        "commit": subprocess.run(["git", "-C", str(measured_package()), "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip(),
+        "tui": str(measured_package()),
         "tui_sources": sources_digest(),
     }
+
+
+def measured_package() -> Path:
+    """The `tui/` the benchmarks run: `python -P -m tui` (and this process)
+    imports it from PYTHONPATH when that is set, as for a worktree; else the
+    installed checkout's. Its commit and hashes are the ones recorded."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("tui")
+    if spec is None or spec.origin is None:
+        return REPO / "tui"
+    return Path(spec.origin).resolve().parent
 
 
 def sources_digest() -> dict[str, str]:
@@ -301,10 +314,12 @@ def sources_digest() -> dict[str, str]:
     may differ from HEAD while others edit it."""
     import hashlib
 
+    package = measured_package()
     return {
-        name: hashlib.sha256((REPO / "tui" / name).read_bytes()).hexdigest()[:12]
-        for name in ("engine.py", "eta.py", "pool.py", "worker.py", "discover.py", "journal.py")
-        if (REPO / "tui" / name).exists()
+        name: hashlib.sha256((package / name).read_bytes()).hexdigest()[:12]
+        for name in ("engine.py", "eta.py", "pool.py", "worker.py", "discover.py", "journal.py",
+                     "page_weights.py")
+        if (package / name).exists()
     }
 
 
