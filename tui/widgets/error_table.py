@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from tui.events import DocumentRecord
+from tui.widgets.column_width import set_widths
 from tui.widgets.short_path import MIN_PATH_WIDTH, ShortPath
 
 MESSAGE_WIDTH = 50
@@ -86,16 +86,7 @@ class ErrorTable(DataTable[object]):
         file_width = min(self._longest["path"], cap)
         used = file_width + self._longest["error"] + self._longest["attempts"] + 8 * self.cell_padding
         message_width = max(1, min(self._longest["message"], available - used))
-        changed = False
-        for key, width in (("path", file_width), ("message", message_width)):
-            column = self.columns.get(ColumnKey(key))
-            if column is not None and column.width != width:
-                column.width = width
-                changed = True
-        if changed:
-            self._clear_caches()
-            self._require_update_dimensions = True
-            self.refresh()
+        set_widths(self, {"path": file_width, "message": message_width})
 
     def record_at(self, row_key: str) -> DocumentRecord:
         return self.records[int(row_key)]

@@ -10,6 +10,7 @@ from textual.widgets.data_table import ColumnKey
 
 from tui.events import InFlight, ProgressSnapshot
 from tui.widgets import human
+from tui.widgets.column_width import set_title, set_widths
 from tui.widgets.short_path import MIN_PATH_WIDTH, ShortPath
 
 SLOW_SECONDS = 30.0
@@ -89,15 +90,9 @@ class InFlightTable(DataTable[object]):
         """Name how many documents are in flight in the first column's title: with
         more than the table shows (it is at most 8 rows), the rest are out of sight."""
         label = f"In flight ({count:,})" if count else "In flight"
-        column = self.columns[ColumnKey("path")]
-        if column.label.plain == label:
-            return
-        column.label = Text(label)
-        if column.label.cell_len > self._longest_path:
-            self._longest_path = column.label.cell_len
+        if set_title(self, "path", label) and cell_len(label) > self._longest_path:
+            self._longest_path = cell_len(label)
             self._fit_path_column()
-        self._clear_caches()
-        self.refresh()
 
     def _fit_path_column(self) -> None:
         """The path column as wide as its longest path, within what the other
@@ -108,9 +103,4 @@ class InFlightTable(DataTable[object]):
         others = sum(c.get_render_width(self) for key, c in self.columns.items() if key != column.key)
         available = (self.scrollable_content_region.width or self.app.size.width) - others
         width = min(self._longest_path, max(MIN_PATH_WIDTH, available - 2 * self.cell_padding))
-        if column.width == width:
-            return
-        column.width = width
-        self._clear_caches()
-        self._require_update_dimensions = True
-        self.refresh()
+        set_widths(self, {"path": width})
