@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pdfs import make_broken, make_folder, make_pdf
+from pdfs import make_broken, make_folder
 from pilot_waits import wait_for
 from textual.message import Message
 
