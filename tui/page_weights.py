@@ -22,6 +22,11 @@ A form's dictionary can list hundreds of resources; an image's is short."""
 
 _FORM = re.compile(rb"/Subtype\s*/Form(?![A-Za-z0-9])")
 
+MOST_XOBJECTS = 1000
+"""A page whose resources name more XObjects than this is weighed by its
+content streams alone: looking at each would cost more than the estimate is
+worth (a generator may name every image of a book in each page's resources)."""
+
 
 def content_sizes(reader: Any, file_size: int) -> list[int] | None:
     """Bytes of each page's content streams and forms in the file, or None if
@@ -47,7 +52,7 @@ def content_sizes(reader: Any, file_size: int) -> list[int] | None:
             else:
                 references = []
             size = sum(objects.size(reference) for reference in references)
-            size += sum(objects.form_size(reference) for reference in _xobjects(page))
+            size += objects.forms_named_by(page)
             sizes.append(size)
     except Exception:  # noqa: BLE001 - a damaged file: the pace of pages alone will do
         return None
@@ -67,6 +72,9 @@ class _Objects:
         self._file_size = file_size
         self._stream = reader.stream
         self._forms: dict[tuple[int, int], bool] = {}
+        self._named: dict[int, tuple[Any, int]] = {}
+        """By XObject dictionary (kept alive here, so its id stays its own): the
+        bytes of the forms it names. Pages that inherit their resources share one."""
 
     def size(self, reference: Any) -> int:
         """Bytes from the object's start to the next object's; 0 if unplaced."""
@@ -76,6 +84,20 @@ class _Objects:
         following = bisect.bisect_right(self._starts, offset)
         end = self._starts[following] if following < len(self._starts) else self._file_size
         return max(0, end - offset)
+
+    def forms_named_by(self, page: Any) -> int:
+        """Bytes of the forms the page's resources name; 0 past MOST_XOBJECTS."""
+        xobjects = _xobjects(page)
+        if not xobjects:
+            return 0
+        known = self._named.get(id(xobjects))
+        if known is None:
+            references = list(dict.values(xobjects))
+            size = 0
+            if len(references) <= MOST_XOBJECTS:
+                size = sum(self.form_size(reference) for reference in references)
+            known = self._named[id(xobjects)] = (xobjects, size)
+        return known[1]
 
     def form_size(self, reference: Any) -> int:
         """A form's size; 0 for an image or anything else.
@@ -119,14 +141,17 @@ class _Objects:
         return head.split(b"stream", 1)[0]
 
 
-def _xobjects(page: Any) -> list[Any]:
-    """The references in a page's /Resources /XObject, unresolved; none if unreadable."""
+def _xobjects(page: Any) -> dict[Any, Any] | None:
+    """The page's /Resources /XObject dictionary (its values unresolved); None if
+    it has none or it cannot be read."""
     try:
         resources = _resolved(dict.get(page, "/Resources"))
-        xobjects = _resolved(dict.get(resources, "/XObject")) if isinstance(resources, dict) else None
+        if not isinstance(resources, dict):
+            return None
+        xobjects = _resolved(dict.get(resources, "/XObject"))
     except Exception:  # noqa: BLE001 - a damaged page: its content streams still weigh
-        return []
-    return list(dict.values(xobjects)) if isinstance(xobjects, dict) else []
+        return None
+    return xobjects if isinstance(xobjects, dict) else None
 
 
 def _resolved(value: Any) -> Any:
