@@ -294,16 +294,17 @@ def machine() -> dict:
     except OSError:
         pass
     memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    package = measured_package()
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpu": model or platform.processor(),
         "memory_gib": round(memory / 1024**3, 1),
         "python": platform.python_version(),
-        "commit": subprocess.run(["git", "-C", str(measured_package()), "rev-parse", "--short", "HEAD"],
+        "commit": subprocess.run(["git", "-C", str(package), "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip(),
-        "tui": str(measured_package()),
-        "tui_sources": sources_digest(),
+        "tui": str(package),
+        "tui_sources": sources_digest(package),
     }
 
 
@@ -319,12 +320,11 @@ def measured_package() -> Path:
     return Path(spec.origin).resolve().parent
 
 
-def sources_digest() -> dict[str, str]:
-    """Short hashes of the modules that decide the figures: the working tree
-    may differ from HEAD while others edit it."""
+def sources_digest(package: Path) -> dict[str, str]:
+    """Short hashes of the modules in `package` that decide the figures: the
+    working tree may differ from HEAD while others edit it."""
     import hashlib
 
-    package = measured_package()
     return {
         name: hashlib.sha256((package / name).read_bytes()).hexdigest()[:12]
         for name in ("engine.py", "eta.py", "pool.py", "worker.py", "discover.py", "journal.py",
