@@ -421,7 +421,7 @@ class ProcessPool:
             _kill(process)
         else:
             try:
-                worker.connection.send(None)
+                send_message(worker.connection, None)
             except (OSError, ValueError):
                 _kill(process)
         process.join(JOIN_SECONDS)
