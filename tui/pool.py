@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tui.pipe_reader import PipeReader
 from tui.process_start import prepare_process_start
 from tui.worker import (
     Held, Outcome, PageProgress, Release, Released, Task, WorkerSettings, send_message,
@@ -113,6 +114,7 @@ class Executor(Protocol):
 class _Worker:
     process: Any
     connection: Any
+    reader: PipeReader
     tasks: list[Task] = field(default_factory=list)
     """The running task first, then those queued behind it."""
     head_started: float = 0.0
@@ -179,15 +181,9 @@ class ProcessPool:
             time.sleep(nap)
             timeout -= nap  # nothing gathered (paused, say): wait as before, not nap on
         milliseconds = 0 if events else max(0, math.ceil(timeout * 1000))
-        deep = self.tasks_per_worker > TASKS_PER_WORKER
-        for _ in range(MAX_TASKS_PER_WORKER + 1 if deep else 1):
-            ready = self._ready(milliseconds)
-            for worker, (readable, died) in ready.items():
-                if worker in self._workers:
-                    events += self._collect(worker, readable, died)
-            if not ready:
-                break
-            milliseconds = 0  # read what gathered, without waiting for more
+        for worker, (readable, died) in self._ready(milliseconds).items():
+            if worker in self._workers:
+                events += self._collect(worker, readable, died)
         self._move_queued_tasks()
         events += self._notices
         self._notices.clear()
@@ -318,20 +314,19 @@ class ProcessPool:
     def _collect(
         self, worker: _Worker, readable: bool, died: bool
     ) -> list[Outcome | Started | PageProgress | Held]:
-        """The message waiting on the worker's pipe, or its death as the running task's.
+        """The messages waiting on the worker's pipe, or its death as the running task's.
 
-        One message per call when `readable`: its pipe polls ready again if it
-        holds more, and asking it first would cost a system call per document.
-        When `died` (its sentinel is ready), everything it sent is read before
-        its death is blamed on the task it was running; an idle worker that
-        died is replaced, blaming nobody."""
+        When `readable`, one read takes every message the pipe holds. When
+        `died` (its sentinel is ready), everything it sent is read before its
+        death is blamed on the task it was running; an idle worker that died
+        is replaced, blaming nobody."""
         events: list[Outcome | Started | PageProgress | Held] = []
         messages = []
         try:
             if readable:
-                messages.append(worker.connection.recv())
+                messages += worker.reader.read()
             while died and worker.connection.poll():
-                messages.append(worker.connection.recv())
+                messages += worker.reader.read()
         except (EOFError, OSError):
             died = True
         for message in messages:
@@ -406,7 +401,7 @@ class ProcessPool:
         )
         process.start()
         theirs.close()
-        worker = _Worker(process, ours)
+        worker = _Worker(process, ours, PipeReader(ours.fileno()))
         for fd in (ours.fileno(), process.sentinel):
             self._poller.register(fd, select.POLLIN)
             self._by_fd[fd] = worker
