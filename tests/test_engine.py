@@ -419,6 +419,65 @@ def test_when_the_report_cannot_be_written_the_end_still_counts_every_document(t
     assert totals.succeeded + totals.failed + finished.not_processed == 30
 
 
+@pytest.mark.parametrize("fails", ["at the start", "mid-run"])
+def test_when_rows_cannot_be_taken_as_they_land_the_report_reads_them_back(
+    tmp_path, monkeypatch, fails
+):
+    """A full disk for the report's temporary rows loses no row: each
+    document is in the report exactly once all the same."""
+    import tui.engine
+    import tui.report
+
+    if fails == "at the start":
+        def no_rows(folder):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(tui.engine, "ReportRows", no_rows)
+    else:
+        add = tui.report.ReportRows.add
+        taken = []
+
+        def add_until_full(self, record):
+            if len(taken) == 7:
+                raise OSError(28, "No space left on device")
+            taken.append(record)
+            add(self, record)
+
+        monkeypatch.setattr(tui.report.ReportRows, "add", add_until_full)
+    folder, output = make_folder(tmp_path / "in", good=15, broken=3), tmp_path / "out"
+    _, finished = run_batch(Batch(BatchConfig(folder, output, workers=2, processor="info")))
+
+    assert finished.status == "completed"
+    report = report_of(output)
+    assert (report["totals"]["succeeded"], report["totals"]["failed"]) == (15, 3)
+    rows = (output / "report.csv").read_text().splitlines()[1:]
+    paths = [row.split(",")[0] for row in rows]
+    assert sorted(paths) == sorted(p.name for p in folder.glob("*.pdf"))
+
+
+def test_a_resumed_run_reports_the_earlier_runs_records_and_its_own_once(tmp_path):
+    folder, output = make_folder(tmp_path / "in", good=60), tmp_path / "out"
+
+    def stop_after_four(batch, event, events):
+        if len(finished_records(events)) == 4:
+            batch.interrupt()
+
+    run_batch(Batch(BatchConfig(folder, output, workers=1, processor="info")), stop_after_four)
+    first = [row.split(",")[:2] for row in (output / "report.csv").read_text().splitlines()[1:]]
+    done_first = {path for path, status in first if status == "succeeded"}
+    assert 4 <= len(done_first) < 60
+    _, finished = run_batch(Batch(BatchConfig(folder, output, workers=2, processor="info", resume=True)))
+
+    assert finished.status == "completed"
+    rows = [row.split(",")[:2] for row in (output / "report.csv").read_text().splitlines()[1:]]
+    assert sorted(path for path, _ in rows) == sorted(p.name for p in folder.glob("*.pdf"))
+    assert {status for _, status in rows} == {"succeeded"}
+    # the earlier run's records first, in its order, then this run's
+    assert [path for path, _ in rows[: len(done_first)]] == [
+        path for path, status in first if status == "succeeded"
+    ]
+
+
 class JumpingClock:
     """The real monotonic clock, plus jumps a test makes (time the process lay still)."""
 

@@ -14,7 +14,7 @@ import pytest
 from pdfs import make_pdf
 from test_recovery import ROOT
 from tui.events import DocumentRecord
-from tui.report import RunFacts, write_report
+from tui.report import ReportRows, RunFacts, write_report
 
 FACTS = RunFacts(
     status="completed", folder="/in", output="/out", processor="text", workers=2,
@@ -76,6 +76,38 @@ def test_a_failure_mid_write_keeps_the_previous_report_whole(tmp_path):
     after = {name: (tmp_path / name).read_bytes() for name in before}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
+
+
+def test_rows_taken_as_records_land_make_the_same_report_as_one_pass(tmp_path):
+    """The engine hands its run's records over as they land and the rest at
+    the end: the three files must be the ones a single pass would write."""
+    unusual = [
+        DocumentRecord("caf\udce9, \"quoted\"\nname.pdf", "failed", bytes=9, error="PdfReadError",
+                       message="line one\nline two, with a comma", attempts=3),
+        DocumentRecord("b.pdf", "succeeded", bytes=20, pages=2, seconds=0.12345, attempts=1),
+    ]
+    records = RECORDS + unusual
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    whole.mkdir()
+    split.mkdir()
+    write_report(whole / "report.json", FACTS, iter(records))
+
+    taken = ReportRows(split)
+    for record in records[2:]:
+        taken.add(record)
+    totals = write_report(split / "report.json", FACTS, iter(records[:2]), taken)
+    taken.close()
+
+    for name in ("report.csv", "report.md"):
+        assert (split / name).read_bytes() == (whole / name).read_bytes()
+    report = json.loads((split / "report.json").read_text())
+    assert report == {
+        **json.loads((whole / "report.json").read_text()),
+        "report_csv": str(split / "report.csv"),
+        "report_md": str(split / "report.md"),
+    }
+    assert (totals.discovered, totals.failed) == (len(records), 3)
+    assert sorted(p.name for p in split.iterdir()) == ["report.csv", "report.json", "report.md"]
 
 
 def test_documents_gone_since_an_earlier_run_are_counted_beside_the_totals(tmp_path):

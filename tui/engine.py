@@ -62,7 +62,7 @@ from tui.processors import (
     load_processor,
     text_output_path,
 )
-from tui.report import RunFacts, is_docpool_report, report_paths, write_report
+from tui.report import ReportRows, RunFacts, is_docpool_report, report_paths, write_report
 from tui.worker import Held, Outcome, PageProgress, Task, WorkerSettings
 
 LOOKAHEAD_DOCUMENTS = 256
@@ -262,6 +262,7 @@ class Batch:
         self._started_at = self._wall_clock()
         self._reprocessed: set[str] = set()
         self._unjournalled: list[DocumentRecord] = []
+        self._taken: ReportRows | None = None
         self._unreadable: deque[Unreadable] = deque()
         self._found: set[str] = set()
         self._unlisted: list[str] = []
@@ -294,6 +295,7 @@ class Batch:
             yield self._finish(None, None, counter, "interrupted", _journal_problem(error))
             return
         self._journal_start = journal.size
+        self._taken = _report_rows(config.output)
         clear_staging(config.output / STAGING_FOLDER)  # what a killed run left; the lock is ours
         counter.start()
         settings = WorkerSettings(
@@ -492,6 +494,12 @@ class Batch:
         counts.processed += 1
         counts.processed_pages += record.pages
         counts.processed_bytes += record.bytes
+        if self._taken is not None:
+            try:
+                self._taken.add(record)
+            except OSError:  # the report reads this run's records back instead
+                self._taken.close()
+                self._taken = None
 
     # Discovery and scheduling.
 
@@ -745,13 +753,16 @@ class Batch:
 
         rows = records()
         try:
-            write_report(report_path, facts_after_records, rows)
+            write_report(report_path, facts_after_records, rows, self._taken)
             written = str(report_path)
         except OSError as error:
             written = ""
             problem = problem or f"cannot write the report {report_path}: {error.strerror or error}"
             for _ in rows:  # the summary still counts every document
                 pass
+        finally:
+            if self._taken is not None:
+                self._taken.close()
         # Taken after the walk that the report finished: it counts what was taken over.
         snapshot = self._snapshot(now)
         return BatchFinished(status, snapshot, written, left, problem, removed=self._removed)
@@ -764,13 +775,18 @@ class Batch:
         is in it. So is one of a document no longer in the folder (counted in
         `_removed`): the report covers the folder as it is. Runs after
         `_not_processed`, which finishes the walk that tells what is gone.
+        This run's records are left out when the report has taken them as
+        they landed (`ReportRows`).
         """
         start = self._journal_start
+        taken = self._taken is not None
         redone = self._reprocessed
         previous = self._previous
         if not journal_exists(self.config.output):
             return
         for offset, record in read_records_at(self.config.output):
+            if offset >= start and taken:
+                return
             if offset < start:
                 latest = previous.get(record.path)
                 if (
@@ -816,6 +832,15 @@ def _left(run: _Running, now: float) -> float | None:
         return None
     seconds, at = run.left
     return max(0.0, seconds - (now - at))
+
+
+def _report_rows(output: Path) -> ReportRows | None:
+    """Where the report takes this run's records as they land; None (it reads
+    them back from the journal) if no temporary file can be made."""
+    try:
+        return ReportRows(output)
+    except OSError:
+        return None
 
 
 def _not_processed_record(document: Document, attempts: int) -> DocumentRecord:
