@@ -196,9 +196,9 @@ def _start_worker_server() -> None:
     """Start the process that forks the workers now, so its import of pypdf
     runs beside the controller's own imports and checks instead of after them.
     A run that stops at a check leaves it to exit with the controller."""
-    from tui.process_start import prepare_process_start
+    from tui.process_start import start_worker_server
 
-    prepare_process_start()
+    start_worker_server()
 
 
 def open_closed_standard_streams() -> None:

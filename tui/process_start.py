@@ -1,15 +1,30 @@
 """How worker processes are started: by a forkserver that has already imported pypdf.
 
 Kept apart from the pool, and light to import, so that `docpool run` can start
-the forkserver first thing and let its import of pypdf (0.15 s) run beside the
+the forkserver first thing and let its import of pypdf (0.1 s) run beside the
 controller's own imports instead of after them.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+PRELOAD = ["tui.worker", "pypdf"]
+"""What every worker imports, once, in the server they are forked from."""
+
+
+def start_worker_server() -> None:
+    """`docpool run`'s first step: the server forked from the command itself
+    (`tui.forked_server`), or where that cannot be, the usual one."""
+    from tui.forked_server import fork_worker_server
+
+    if not fork_worker_server(PRELOAD):
+        prepare_process_start()
 
 
 def prepare_process_start() -> multiprocessing.context.BaseContext:
@@ -57,9 +72,11 @@ def start_helpers() -> None:
 def worker_context() -> multiprocessing.context.BaseContext:
     """Forkserver: children start from a clean single-threaded server, not from a
     controller that is running threads (Textual's, the discovery counter)."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tui.worker", "pypdf"])
+        context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
