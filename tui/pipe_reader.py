@@ -1,12 +1,12 @@
-"""A worker's messages, read from its pipe in bulk.
+"""Messages between the controller and a worker, read from their pipe in bulk.
 
 `Connection.recv` reads one message with two system calls (its length, then
-its bytes) and a few layers of Python, and the pool polls again for the
+its bytes) and a few layers of Python, and the reader polls again for the
 next. With quick documents a worker's outcomes gather in its pipe while the
-controller naps, about ten at a time: one read takes them all here. The
-frames are multiprocessing's own (`Connection.send_bytes`), so the worker
-keeps sending with `send_message` and either end can still be read with
-`Connection.recv`.
+controller naps, about ten at a time, and the controller queues several
+tasks on a worker at once: one read takes them all here. The frames are
+multiprocessing's own (`Connection.send_bytes`), so both ends keep sending
+with `send_message` and can still be read with `Connection.recv`.
 """
 
 from __future__ import annotations
@@ -20,21 +20,21 @@ READ_BYTES = 65536
 
 
 class PipeReader:
-    """Reads a worker's pickled messages from the pipe's descriptor."""
+    """Reads pickled messages from one end of a pipe, by its descriptor."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._buffer = bytearray()
 
     def read(self) -> list[Any]:
-        """One read of what the pipe holds (call it when the pipe polls
-        readable, or it waits for the worker), and the messages it completes,
-        in the order sent. A message cut in two waits in the buffer for the
-        rest. EOFError when the worker's end is closed and nothing is left.
+        """One read of what the pipe holds (it waits for the other end when
+        the pipe is empty), and the messages it completes, in the order sent.
+        A message cut in two waits in the buffer for the rest. EOFError when
+        the other end is closed and nothing is left.
         """
         chunk = os.read(self._fd, READ_BYTES)
         if not chunk:
-            raise EOFError("the worker's end of the pipe is closed")
+            raise EOFError("the other end of the pipe is closed")
         buffer = self._buffer
         buffer += chunk
         messages = []

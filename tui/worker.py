@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tui import processors
+from tui.pipe_reader import PipeReader
 from tui.processors import (
     EmptyFile,
     PageSizes,
@@ -158,18 +159,22 @@ def worker_main(connection: Any, settings: WorkerSettings, hold: Any = None) -> 
         processor = None
         setup_error = str(error)
     inbox: deque[Task | Release | None] = deque()
+    # The controller queues several tasks at once: one read takes them all.
+    reader = PipeReader(connection.fileno())
     # Whether more has come down the pipe. `Connection.poll` builds a selector
     # per call: 18 µs a document in a worker (BENCHMARKS.md, thirteenth round).
-    # A closed pipe polls ready too, and its `recv` raises EOFError.
+    # A closed pipe polls ready too, and its read raises EOFError.
     waiting = select.poll()
     waiting.register(connection.fileno(), select.POLLIN)
     first = True
     while True:
         try:
-            task = inbox.popleft() if inbox else connection.recv()
+            while not inbox:
+                inbox.extend(reader.read())  # waits for the controller
+            task = inbox.popleft()
             if isinstance(task, Task):
                 while waiting.poll(0):  # a Release for it may be waiting behind it
-                    inbox.append(connection.recv())
+                    inbox.extend(reader.read())
         except (EOFError, OSError):
             return
         if task is None:
