@@ -68,12 +68,17 @@ def fork_worker_server(preload: list[str]) -> bool:
             stream.flush()  # or the child would hold, and may write, a copy
         except (OSError, ValueError, AttributeError):
             pass
+    # Blocked across the fork, so that the child is deaf from its first
+    # instant: a stop signal to the whole job then waits, and the child
+    # discards it once it ignores it; the parent gets its own on unblocking.
+    signal.pthread_sigmask(signal.SIG_BLOCK, DEAF_TO)
     try:
         pid = os.fork()
     except OSError:
         pid = -1
     if pid == 0:
         _serve(listener, alive_r, alive_w, preload)  # never returns
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, DEAF_TO)
     listener.close()
     os.close(alive_r)
     if pid < 0:
@@ -119,6 +124,7 @@ def _serve(listener: socket.socket, alive_r: int, alive_w: int, preload: list[st
         os.close(alive_w)  # the parent's end: while any copy is open it never ends
         for signum in DEAF_TO:
             signal.signal(signum, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, DEAF_TO)
         for name in preload:
             try:
                 __import__(name)
