@@ -71,14 +71,14 @@ def fork_worker_server(preload: list[str]) -> bool:
     # Blocked across the fork, so that the child is deaf from its first
     # instant: a stop signal to the whole job then waits, and the child
     # discards it once it ignores it; the parent gets its own on unblocking.
-    signal.pthread_sigmask(signal.SIG_BLOCK, DEAF_TO)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, DEAF_TO)
     try:
         pid = os.fork()
     except OSError:
         pid = -1
     if pid == 0:
-        _serve(listener, alive_r, alive_w, preload)  # never returns
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, DEAF_TO)
+        _serve(listener, alive_r, alive_w, preload, mask)  # never returns
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     listener.close()
     os.close(alive_r)
     if pid < 0:
@@ -112,7 +112,9 @@ def _adopt(address: str, alive_w: int, pid: int, preload: list[str]) -> bool:
     return True
 
 
-def _serve(listener: socket.socket, alive_r: int, alive_w: int, preload: list[str]) -> NoReturn:
+def _serve(
+    listener: socket.socket, alive_r: int, alive_w: int, preload: list[str], mask: set[int]
+) -> NoReturn:
     """The child: import what every worker needs, then serve forks until the
     command that forked it is gone (multiprocessing's own server loop).
 
@@ -124,7 +126,7 @@ def _serve(listener: socket.socket, alive_r: int, alive_w: int, preload: list[st
         os.close(alive_w)  # the parent's end: while any copy is open it never ends
         for signum in DEAF_TO:
             signal.signal(signum, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, DEAF_TO)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # as the command had it
         for name in preload:
             try:
                 __import__(name)
