@@ -26,6 +26,8 @@ import sys
 import threading
 from typing import NoReturn
 
+from tui.stop_signals import STOP_SIGNALS
+
 KNOWN_FIELDS = frozenset(
     {
         "_forkserver_address",
@@ -40,7 +42,6 @@ KNOWN_FIELDS = frozenset(
 set (3.14 adds an authentication key) means another protocol: not adopted."""
 
 KNOWN_MAIN_ARGUMENTS = ("listener_fd", "alive_r", "preload", "main_path", "sys_path")
-DEAF_TO = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
 
 
 def fork_worker_server(preload: list[str]) -> bool:
@@ -71,7 +72,7 @@ def fork_worker_server(preload: list[str]) -> bool:
     # Blocked across the fork, so that the child is deaf from its first
     # instant: a stop signal to the whole job then waits, and the child
     # discards it once it ignores it; the parent gets its own on unblocking.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, DEAF_TO)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         pid = os.fork()
     except OSError:
@@ -124,7 +125,7 @@ def _serve(
     code = 1
     try:
         os.close(alive_w)  # the parent's end: while any copy is open it never ends
-        for signum in DEAF_TO:
+        for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # as the command had it
         for name in preload:

@@ -11,6 +11,8 @@ import signal
 import threading
 from typing import TYPE_CHECKING
 
+from tui.stop_signals import STOP_SIGNALS
+
 if TYPE_CHECKING:
     import multiprocessing.context
 
@@ -59,8 +61,7 @@ def start_helpers() -> None:
         resource_tracker.ensure_running()
         forkserver.ensure_running()
         return
-    deaf = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
-    saved = {signum: signal.signal(signum, signal.SIG_IGN) for signum in deaf}
+    saved = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
     try:
         resource_tracker.ensure_running()
         forkserver.ensure_running()
