@@ -5,8 +5,8 @@
 `--part I/N` takes every Nth document (in path order) from the Ith, counting
 from 0: N loops with parts 0/N .. N-1/N share a folder's documents out.
 Prints one JSON object: wall seconds of the loop, documents, failures, the
-longest single document, and the wall and CPU seconds spent inside the
-processor over all documents. No pool, no journal, no report, no progress.
+longest single document and its path, and the wall and CPU seconds spent
+inside the processor over all documents. No pool, no journal, no report, no progress.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     loop_started = time.perf_counter()
     documents = failed = 0
     longest = inside_wall = inside_cpu = 0.0
+    longest_path = None
     index, parts = options.part
     paths = (d.path for d in iter_documents(options.folder, exclude=options.output))
     if parts > 1:
@@ -54,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - t
         inside_cpu += time.process_time() - cpu
         inside_wall += seconds
-        longest = max(longest, seconds)
+        if seconds > longest:
+            longest, longest_path = seconds, str(path)
         documents += 1
     now = time.perf_counter()
     print(json.dumps({
         "documents": documents, "failed": failed,
         "loop_s": now - loop_started, "process_s": now - started, "longest_s": longest,
+        "longest_path": longest_path,
         "inside_wall_s": inside_wall, "inside_cpu_s": inside_cpu,
     }))
     return 0
