@@ -7,9 +7,12 @@ import errno
 import json
 import os
 import queue
+import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -302,6 +305,36 @@ def test_text_files_are_not_fsynced_one_by_one_but_by_the_journals_sync(tmp_path
     journal.append(DocumentRecord("a.pdf", "succeeded"))
     journal.close()
     assert synced_devices and set(synced_devices) == {(output / "a.pdf.txt").stat().st_dev}
+
+
+def test_a_text_file_on_another_file_system_inside_output_is_fsynced_by_itself(
+    tmp_path, monkeypatch
+):
+    """The journal's sync covers OUTPUT's file system only. A subfolder of
+    OUTPUT that leads to another one (here a link to a tmpfs folder) gets
+    its text files fsynced as they are written; the rest still are not."""
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' temporary folder")
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "mounted" / "far.pdf", pages=2)
+    make_pdf(folder / "near.pdf")
+    other = Path(tempfile.mkdtemp(dir=elsewhere))
+    try:
+        output.mkdir()
+        (output / "mounted").symlink_to(other)
+        fsynced: list[int] = []
+        monkeypatch.setattr(
+            "tui.atomic.os.fsync",
+            lambda descriptor: fsynced.append(os.fstat(descriptor).st_mode),
+        )
+        extract_text(folder / "near.pdf", folder=folder, output=output)
+        assert fsynced == []
+        extract_text(folder / "mounted" / "far.pdf", folder=folder, output=output)
+        assert "page 2" in (other / "far.pdf.txt").read_text()
+        assert [stat.S_ISREG(mode) for mode in fsynced] == [True, False]  # the file, its folder
+    finally:
+        shutil.rmtree(other)
 
 
 def test_sync_file_system_writes_back_and_reports_a_failure(tmp_path):

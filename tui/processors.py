@@ -119,10 +119,29 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
     text = "\f".join(texts)
     target = text_output_path(output, path.relative_to(folder).as_posix())
     write_atomically(  # made durable by the journal's next sync, not one by one
-        target, text, errors="replace", staging=output / STAGING_FOLDER, durable=False
+        target,
+        text,
+        errors="replace",
+        staging=output / STAGING_FOLDER,
+        durable=not _synced_with_journal(target.parent, output),
     )
     record.update(characters=len(text), failed_pages=failed_pages, text_file=str(target))
     return record
+
+
+def _synced_with_journal(folder: Path, output: Path) -> bool:
+    """Whether `folder` is on the file system that the journal's bulk sync
+    (`tui.atomic.sync_file_system`) makes durable: OUTPUT's.
+
+    A folder inside OUTPUT may be on another (a mount point, or a link the
+    user made to another disk); a text file there must be synced by itself.
+    """
+    try:
+        device = os.stat(folder).st_dev
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        device = os.stat(folder).st_dev
+    return device == os.stat(output).st_dev
 
 
 def text_output_path(output: Path, relative: str) -> Path:
