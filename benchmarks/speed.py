@@ -36,6 +36,13 @@ a gap comes from:
   finish the corpus sooner, so longest_alone_over_ideal is the least any tool
   can score: where the longest document sets the ideal (the shared corpus),
   it tells how much of the target's margin is left after starting Python.
+- docpool_beyond_longest_s and alone_beyond_longest_s: each run's wall time
+  less its longest document's own seconds (docpool's from its journal, the
+  loop's from its report): start-up, the wait before that document starts,
+  and the end. The longest document's own speed varies from one invocation
+  to the next by more than the target's margin; this difference does not
+  carry it. longest_in_docpool_over_alone is that document's own seconds in
+  a docpool worker over those in the loop alone.
 """
 
 from __future__ import annotations
@@ -82,14 +89,25 @@ def run_ideal(folder: Path) -> tuple[float, float, str]:
     return half_pair, longest["longest_s"], longest["longest_path"]
 
 
-def run_longest_alone(path: str) -> float:
-    """The sequential loop on a folder of a copy of `path` alone: process wall time."""
+def run_longest_alone(path: str) -> tuple[float, float]:
+    """The sequential loop on a folder of a copy of `path` alone: (process wall
+    time, the document's own seconds inside it)."""
     shutil.rmtree(LONGEST_ALONE, ignore_errors=True)
     LONGEST_ALONE.mkdir(parents=True)
     shutil.copyfile(path, LONGEST_ALONE / Path(path).name)
     settle_disk()
-    return timed([PYTHON, str(HERE / "sequential.py"), str(LONGEST_ALONE), "-o",
-                  str(fresh(WORK / "out-longest-alone"))])
+    report = WORK / "longest-alone.json"
+    with open(report, "w") as stdout:
+        seconds = timed([PYTHON, str(HERE / "sequential.py"), str(LONGEST_ALONE), "-o",
+                         str(fresh(WORK / "out-longest-alone"))], stdout=stdout)
+    return seconds, json.loads(report.read_text())["longest_s"]
+
+
+def longest_in_journal(output: Path) -> float:
+    """The most seconds any one document took in a docpool run, from its journal."""
+    with open(output / "docpool-journal.jsonl") as journal:
+        next(journal)
+        return max(json.loads(line)["seconds"] for line in journal)
 
 
 def run_parallel(folder: Path, subset: int | None) -> tuple[float, int, int]:
@@ -136,6 +154,7 @@ def measure_tool(tool: str, row: dict, folder: Path, subset: int | None) -> None
         out = fresh(WORK / "out-docpool")
         row["docpool_s"], row["docpool_controller_cpu_s"] = timed_cpu(
             docpool(folder, out, "-w", "2", "--progress", "none"))
+        row["docpool_longest_doc_s"] = longest_in_journal(out)
     elif tool == "seed":
         out = fresh(WORK / "out-seed")
         row["seed_s"] = timed([PYTHON, str(HERE / "seed_processor.py"), str(folder),
@@ -149,7 +168,7 @@ def measure_fixed_costs(row: dict) -> None:
     """docpool and the sequential loop on one one-page PDF: the part of a run
     that does not grow with the corpus (median of FIXED_REPEATS each); and
     the loop on the longest document alone."""
-    row["longest_alone_s"] = run_longest_alone(row["longest_path"])
+    row["longest_alone_s"], row["longest_alone_doc_s"] = run_longest_alone(row["longest_path"])
     ensure_corpus(ONE_DOC, 1, tiny=True)
     docpool_runs, sequential_runs = [], []
     for _ in range(FIXED_REPEATS):
@@ -170,6 +189,9 @@ def finish_row(row: dict) -> None:
     row["controller_share"] = row["docpool_controller_cpu_s"] / 2 / row["ideal_s"]
     row["fixed_share"] = row["docpool_one_doc_s"] / row["ideal_s"]
     row["longest_alone_over_ideal"] = row["longest_alone_s"] / row["ideal_s"]
+    row["docpool_beyond_longest_s"] = row["docpool_s"] - row["docpool_longest_doc_s"]
+    row["alone_beyond_longest_s"] = row["longest_alone_s"] - row["longest_alone_doc_s"]
+    row["longest_in_docpool_over_alone"] = row["docpool_longest_doc_s"] / row["longest_alone_doc_s"]
     row["docpool_over_seed"] = row["docpool_s"] / row["seed_s"]
     if "parallel_s" in row:
         row["parallel_over_docpool"] = row["parallel_s"] / row["docpool_s"]
@@ -215,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
               f"one-document run {fmt(m['docpool_one_doc_s'])} s (share "
               f"{fmt(m['fixed_share'], 3)}), loop on it {fmt(m['sequential_one_doc_s'])} s; "
               f"loop on the longest document alone {fmt(m['longest_alone_s'])} s "
-              f"({fmt(m['longest_alone_over_ideal'], 3)}x ideal)",
+              f"({fmt(m['longest_alone_over_ideal'], 3)}x ideal); beyond the longest "
+              f"document's own seconds: docpool {fmt(m['docpool_beyond_longest_s'], 3)} s, "
+              f"the loop on it alone {fmt(m['alone_beyond_longest_s'], 3)} s; that document "
+              f"in docpool / alone {fmt(m['longest_in_docpool_over_alone'], 3)}",
               flush=True)
     save(options.save, results)
     return 0
