@@ -6,7 +6,8 @@
 from 0: N loops with parts 0/N .. N-1/N share a folder's documents out.
 Prints one JSON object: wall seconds of the loop, documents, failures, the
 longest single document and its path, and the wall and CPU seconds spent
-inside the processor over all documents. No pool, no journal, no report, no progress.
+inside the processor over all documents. No pool, no journal, no report, no
+progress.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def extract_text(path: Path, *, folder: Path, output: Path) -> dict[str, Any]:
             page_progress(number, pages, weigh_pages)
     text = "\f".join(texts)
     target = text_output_path(output, path.relative_to(folder).as_posix())
-    write_atomically(  # made durable by the journal's next sync, not one by one
+    write_atomically(  # made durable by the journal's next sync, unless on another file system
         target,
         text,
         errors="replace",
