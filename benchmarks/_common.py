@@ -329,7 +329,7 @@ def sources_digest(package: Path) -> dict[str, str]:
         name: hashlib.sha256((package / name).read_bytes()).hexdigest()[:12]
         for name in ("engine.py", "eta.py", "pool.py", "worker.py", "discover.py", "journal.py",
                      "page_weights.py", "pipe_reader.py", "process_start.py", "forked_server.py",
-                     "report.py", "cli.py")
+                     "report.py", "cli.py", "processors.py", "atomic.py")
         if (package / name).exists()
     }
 
