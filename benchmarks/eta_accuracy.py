@@ -18,12 +18,19 @@ estimate on screen at that moment, which is what a person watching sees
 (a tqdm line that stops changing while a big file runs keeps its old value).
 An update without an estimate ("estimating", or tqdm before its first rate)
 is left out of the statistics and counted in `no_estimate`.
+
+Each docpool run's journal is kept beside its trace (WORK/eta-journal-*.jsonl),
+and `early_cost_ratio` compares its documents' seconds per byte in the first
+fifth of the work with the whole run's: a run whose machine was slower at the
+start than later shows it higher than the other runs of the same corpus,
+and the ETA, which learns from the start, long then.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +81,23 @@ def tqdm_updates(folder: Path) -> tuple[list[tuple[float, float | None]], float,
     return updates, final, load.share
 
 
+def early_cost_ratio(journal: Path) -> float | None:
+    """Seconds per byte over the first fifth of the documents' seconds (in the
+    order they finished), over the same for the whole run."""
+    records = [json.loads(line) for line in journal.read_text().splitlines()[1:]]
+    total_seconds = sum(r["seconds"] for r in records)
+    total_bytes = sum(r["bytes"] for r in records)
+    seconds = size = 0.0
+    for record in records:
+        seconds += record["seconds"]
+        size += record["bytes"]
+        if seconds >= total_seconds / 5:
+            break
+    if not size or not total_bytes or not total_seconds:
+        return None
+    return (seconds / size) / (total_seconds / total_bytes)
+
+
 def errors(updates, final: float) -> dict:
     """Relative errors in the 10-90% window, per update and per 0.5 s of the run."""
     window = [(t, eta) for t, eta in updates if LOW * final <= t <= HIGH * final]
@@ -110,11 +134,16 @@ def measure(folder: Path, runs: int, label: str = "") -> dict:
             trace = WORK / f"eta-trace-{label}-{name}-{run + 1}.json"
             trace.write_text(json.dumps({"final": final, "updates": updates}))
             row[name] = {**errors(updates, final), "foreign_load": foreign}
+            if name == "docpool":
+                journal = WORK / f"eta-journal-{label}-{run + 1}.jsonl"
+                shutil.copyfile(WORK / "out-eta-docpool" / "docpool-journal.jsonl", journal)
+                row[name]["early_cost_ratio"] = early_cost_ratio(journal)
         rows.append(row)
         print("  run {}: ".format(run + 1) + "; ".join(
             f"{tool} {r['elapsed_s']:.1f} s median {fmt(r['median'], 3)} p90 {fmt(r['p90'], 3)} "
             f"(per second {fmt(r['median_per_second'], 3)}/{fmt(r['p90_per_second'], 3)}, "
-            f"no estimate {r['no_estimate']}/{r['updates']}, foreign load {r['foreign_load']:.2f})"
+            f"no estimate {r['no_estimate']}/{r['updates']}, foreign load {r['foreign_load']:.2f}"
+            + (f", early cost {fmt(r['early_cost_ratio'], 3)})" if "early_cost_ratio" in r else ")")
             for tool, r in row.items()), flush=True)
     summary = {
         tool: {key: median([row[tool][key] for row in rows if row[tool][key] is not None])
