@@ -21,6 +21,17 @@ MEMORY_DOCUMENTS = 2000.0
 batch follows a machine that gets slower or faster. Shorter would follow load
 faster but let a few big documents swing the estimate."""
 
+MEMORY_WORKER_SECONDS = 120.0
+"""And roughly how many seconds of the workers' time its cost per byte
+remembers, whichever is shorter. Counted in documents alone, a batch of
+one-second documents took some 1,000 of them (eight minutes on two workers)
+to follow a machine that became 50% slower; this follows it within about
+two, and leaves quick documents (thousands in two minutes) counted by
+MEMORY_DOCUMENTS as before. The line keeps its memory in documents: it
+needs small and big documents alike in view to tell a fixed cost, and with
+eight workers two minutes of work held too few sizes (largest first, its
+fixed cost went unseen and the ETA ran 65% short)."""
+
 WARM_UP_DOCUMENTS = 5
 """Documents to learn from before trusting the line or calling any an outlier."""
 
@@ -86,8 +97,11 @@ class CostModel:
       byte, a sum over all documents, barely notices it, and counts it.
     """
 
-    def __init__(self, memory: float = MEMORY_DOCUMENTS) -> None:
+    def __init__(
+        self, memory: float = MEMORY_DOCUMENTS, memory_seconds: float = MEMORY_WORKER_SECONDS
+    ) -> None:
         self._keep = 1.0 - 1.0 / memory
+        self._memory_seconds = memory_seconds
         self._n = self._w = self._wx = self._wy = self._wxx = self._wxy = self._wyy = 0.0
         self._bytes = self._seconds = self._seconds_squared = self._log_bytes = 0.0
         self.documents = 0
@@ -129,11 +143,12 @@ class CostModel:
         a, b = self.line
         return max(documents, 0) * a + b * max(size, 0)
 
-    def learn(self, size: int, seconds: float, *, in_line: bool = True) -> None:
+    def learn(self, size: int, seconds: float, *, in_line: bool = True, measured: bool = True) -> None:
         """Learn one document's cost. Out of the line (`in_line` false), it
         counts in the cost per byte only: a worker's first document, whose
         warm-up would pass for a fixed cost, or a running one's cost as its
-        pace foretells, which is news but not yet a measurement."""
+        pace foretells, which is news but not yet a measurement (`measured`
+        false): that one does not make the cost per byte forget sooner."""
         x, y = float(max(size, 0)), max(seconds, 0.0)
         if self.documents >= WARM_UP_DOCUMENTS:
             expected = self.predict(size)
@@ -141,7 +156,8 @@ class CostModel:
         self.documents += 1
         self._log_bytes += math.log1p(x)
         k = self._keep
-        self._n = k * self._n + 1.0
+        per_byte = min(k, math.exp(-y / self._memory_seconds)) if measured else k
+        self._n = per_byte * self._n + 1.0
         if in_line:
             self._line_documents += 1
             w = 1.0 / (x + self.typical_bytes + 1.0) ** 2
@@ -151,9 +167,9 @@ class CostModel:
             self._wxx = k * self._wxx + w * x * x
             self._wxy = k * self._wxy + w * x * y
             self._wyy = k * self._wyy + w * y * y
-        self._bytes = k * self._bytes + x
-        self._seconds = k * self._seconds + y
-        self._seconds_squared = k * self._seconds_squared + y * y
+        self._bytes = per_byte * self._bytes + x
+        self._seconds = per_byte * self._seconds + y
+        self._seconds_squared = per_byte * self._seconds_squared + y * y
 
     @property
     def line(self) -> tuple[float, float]:
@@ -265,7 +281,7 @@ class EtaEstimator:
             return self.model
         model = copy.copy(self.model)
         for size, seconds in paced:
-            model.learn(size, seconds, in_line=False)
+            model.learn(size, seconds, in_line=False, measured=False)
         return model
 
     def in_flight_left(self, size: int, elapsed: float, left: float | None = None) -> float:
