@@ -30,7 +30,7 @@ two, and leaves quick documents (thousands in two minutes) counted by
 MEMORY_DOCUMENTS as before. The line keeps its memory in documents: it
 needs small and big documents alike in view to tell a fixed cost, and with
 eight workers two minutes of work held too few sizes (largest first, its
-fixed cost went unseen and the ETA ran 65% short)."""
+fixed cost went unseen and the ETA's p90 error reached 65%)."""
 
 WARM_UP_DOCUMENTS = 5
 """Documents to learn from before trusting the line or calling any an outlier."""
