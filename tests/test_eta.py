@@ -258,7 +258,7 @@ def test_a_machine_slowing_down_is_not_taken_for_a_cost_per_document() -> None:
 def test_long_documents_follow_a_machine_that_slows_down_within_minutes() -> None:
     """Documents of about a second each, on a machine 50 % slower from t=300 s
     (another job started). Remembering 2,000 documents, the ETA stayed over
-    10 % short for some 1,000 documents, eight minutes of this batch; it
+    10 % short for some 1,000 documents, twelve minutes of this batch; it
     must follow within three minutes of the change."""
     rng = random.Random(7)
     docs = [Doc(1_000_000, rng.uniform(0.8, 1.2)) for _ in range(4000)]

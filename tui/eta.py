@@ -24,7 +24,7 @@ faster but let a few big documents swing the estimate."""
 MEMORY_WORKER_SECONDS = 120.0
 """And roughly how many seconds of the workers' time its cost per byte
 remembers, whichever is shorter. Counted in documents alone, a batch of
-one-second documents took some 1,000 of them (eight minutes on two workers)
+one-second documents took some 1,000 of them (twelve minutes on two workers)
 to follow a machine that became 50% slower; this follows it within about
 two, and leaves quick documents (thousands in two minutes) counted by
 MEMORY_DOCUMENTS as before. The line keeps its memory in documents: it
