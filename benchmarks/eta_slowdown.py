@@ -1,7 +1,7 @@
 """How soon the ETA follows a machine that slows down mid-batch.
 
-    python benchmarks/eta_slowdown.py                # 300 copies, hogs from 15 s, 2 runs
-    python benchmarks/eta_slowdown.py --copies 600 --hog-at 20 --runs 3
+    python benchmarks/eta_slowdown.py                # 800 copies, hogs from 15 s, 1 run
+    python benchmarks/eta_slowdown.py --copies 1200 --hog-at 20 --runs 3
 
 The corpus is COPIES copies of one 150-page generated PDF (about 0.3 s each
 with the text processor), so that every document costs the same and only
@@ -93,9 +93,11 @@ def run_once(folder: Path, hog_at: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--copies", type=int, default=300)
+    parser.add_argument("--copies", type=int, default=800,
+                        help="documents (default 800: about 4 minutes, most of it after the "
+                             "hogs start; the ETA needs a minute or two of work to follow)")
     parser.add_argument("--hog-at", type=float, default=15.0)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--save", default="eta_slowdown")
     options = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
