@@ -60,13 +60,15 @@ def run_once(folder: Path, hog_at: float) -> dict:
     reader = threading.Thread(target=lambda: lines.extend(process.stderr))
     reader.start()
     hogs: list[subprocess.Popen] = []
-    while process.poll() is None:
-        if not hogs and time.perf_counter() - started >= hog_at:
-            hogs = [subprocess.Popen([PYTHON, "-c", "while True: pass"]) for _ in range(2)]
-        time.sleep(0.05)
-    for hog in hogs:
-        hog.kill()
-        hog.wait()
+    try:
+        while process.poll() is None:
+            if not hogs and time.perf_counter() - started >= hog_at:
+                hogs = [subprocess.Popen([PYTHON, "-c", "while True: pass"]) for _ in range(2)]
+            time.sleep(0.05)
+    finally:  # an interrupted benchmark must not leave the hogs spinning
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
     reader.join()
     updates, final = [], None
     for line in lines:
