@@ -260,6 +260,23 @@ def docpool(folder: Path, output: Path, *extra: str) -> list[str]:
             *extra]
 
 
+def progress_updates(lines) -> tuple[list[tuple[float, float | None]], float]:
+    """`docpool run --progress json` lines: ((elapsed, ETA or None) per update,
+    the final line's elapsed seconds). Lines that are not JSON are skipped."""
+    updates, final = [], None
+    for line in lines:
+        try:
+            fields = json.loads(line)
+        except ValueError:
+            continue
+        if "status" in fields:
+            final = fields["elapsed_s"]
+        else:
+            updates.append((fields["elapsed_s"], fields["eta_s"]))
+    assert final is not None, "no final progress line"
+    return updates, final
+
+
 def median(values):
     return statistics.median(values) if values else None
 

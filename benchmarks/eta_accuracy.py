@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     ForeignLoad, HERE, PYTHON, WORK, docpool, fmt, fresh, median, percentile,
-    save, shared_corpus, start,
+    progress_updates, save, shared_corpus, start,
 )
 from make_corpus import ensure_corpus  # noqa: E402
 
@@ -54,17 +54,7 @@ def docpool_updates(folder: Path) -> tuple[list[tuple[float, float | None]], flo
                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         lines = process.stderr.read().splitlines()
         process.wait()
-    updates, final = [], None
-    for line in lines:
-        try:
-            fields = json.loads(line)
-        except ValueError:
-            continue
-        if "status" in fields:
-            final = fields["elapsed_s"]
-        else:
-            updates.append((fields["elapsed_s"], fields["eta_s"]))
-    assert final is not None, "no final progress line"
+    updates, final = progress_updates(lines)
     return updates, final, load.share
 
 

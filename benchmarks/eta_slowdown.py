@@ -20,7 +20,6 @@ run is no better placed to follow a change than a long memory.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import subprocess
 import sys
@@ -30,7 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, WORK, docpool, fmt, fresh, median, save, settle_disk, start  # noqa: E402
+from _common import (  # noqa: E402
+    PYTHON, WORK, docpool, fmt, fresh, median, progress_updates, save, settle_disk, start,
+)
 from make_corpus import line_pool, pdf_bytes  # noqa: E402
 
 PAGES = 150
@@ -70,17 +71,7 @@ def run_once(folder: Path, hog_at: float) -> dict:
             hog.kill()
             hog.wait()
     reader.join()
-    updates, final = [], None
-    for line in lines:
-        try:
-            fields = json.loads(line)
-        except ValueError:
-            continue
-        if "status" in fields:
-            final = fields["elapsed_s"]
-        else:
-            updates.append((fields["elapsed_s"], fields["eta_s"]))
-    assert final is not None, "no final progress line"
+    updates, final = progress_updates(lines)
     after = [(t, (eta - (final - t)) / (final - t)) for t, eta in updates
              if eta is not None and hog_at <= t <= LAST_SHARE * final]
     unsettled = [t for t, error in after if abs(error) > SETTLED]
