@@ -337,6 +337,49 @@ def test_a_text_file_on_another_file_system_inside_output_is_fsynced_by_itself(
         shutil.rmtree(other)
 
 
+def test_folders_made_on_another_file_system_inside_output_are_fsynced_too(
+    tmp_path, monkeypatch
+):
+    """A text file's own fsync keeps its name in its folder, not that folder's
+    name in its parent: folders made for it on the other file system are
+    fsynced in their parents too, or a power cut could lose the lot."""
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' temporary folder")
+    folder, output = tmp_path / "in", tmp_path / "out"
+    make_pdf(folder / "mounted" / "deep" / "er" / "far.pdf")
+    make_pdf(folder / "mounted" / "deep" / "er" / "second.pdf")
+    other = Path(tempfile.mkdtemp(dir=elsewhere))
+    try:
+        output.mkdir()
+        (output / "mounted").symlink_to(other)
+        fsynced: list[tuple[int, int]] = []
+        monkeypatch.setattr(
+            "tui.atomic.os.fsync",
+            lambda descriptor: fsynced.append(
+                (os.fstat(descriptor).st_dev, os.fstat(descriptor).st_ino)
+            ),
+        )
+
+        def identity(path: Path) -> tuple[int, int]:
+            return path.stat().st_dev, path.stat().st_ino
+
+        extract_text(folder / "mounted" / "deep" / "er" / "far.pdf", folder=folder, output=output)
+        text = other / "deep" / "er" / "far.pdf.txt"
+        assert text.is_file()
+        assert sorted(fsynced) == sorted(
+            identity(path) for path in (text, text.parent, other / "deep", other)
+        )
+        fsynced.clear()
+        extract_text(
+            folder / "mounted" / "deep" / "er" / "second.pdf", folder=folder, output=output
+        )
+        second = other / "deep" / "er" / "second.pdf.txt"
+        assert sorted(fsynced) == sorted(identity(path) for path in (second, second.parent))
+    finally:
+        shutil.rmtree(other)
+
+
 def test_sync_file_system_writes_back_and_reports_a_failure(tmp_path):
     descriptor = os.open(tmp_path, os.O_RDONLY)
     try:

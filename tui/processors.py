@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tui.atomic import write_atomically
+from tui.atomic import sync_folder, write_atomically
 from tui.page_weights import content_sizes
 
 Processor = Callable[[Path], dict[str, Any]]
@@ -134,14 +134,41 @@ def _synced_with_journal(folder: Path, output: Path) -> bool:
     (`tui.atomic.sync_file_system`) makes durable: OUTPUT's.
 
     A folder inside OUTPUT may be on another (a mount point, or a link the
-    user made to another disk); a text file there must be synced by itself.
+    user made to another disk); a text file there must be synced by itself,
+    and so must the folders made for it there, or a power cut could take the
+    folder, and the text with it, after the journal has its record.
     """
     try:
         device = os.stat(folder).st_dev
     except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
+        made = _make_folders(folder)
         device = os.stat(folder).st_dev
+        if device != os.stat(output).st_dev:
+            for parent in dict.fromkeys(made_folder.parent for made_folder in made):
+                sync_folder(parent)  # each made folder's name, in its parent
     return device == os.stat(output).st_dev
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Make `folder` and the missing folders above it; return those this call made.
+
+    A folder another worker made first is not in the list (that worker
+    syncs it), and a file in the way raises as `mkdir` would.
+    """
+    missing: list[Path] = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    made: list[Path] = []
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            if not path.is_dir():
+                raise
+            continue
+        made.append(path)
+    return made
 
 
 def text_output_path(output: Path, relative: str) -> Path:
