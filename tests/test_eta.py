@@ -255,11 +255,11 @@ def test_a_machine_slowing_down_is_not_taken_for_a_cost_per_document() -> None:
         assert error_figures(run, run.etas)[1] <= 0.35
 
 
-def test_long_documents_follow_a_machine_that_slows_down_within_minutes() -> None:
+def test_long_documents_follow_a_machine_that_slows_down_within_a_minute_or_two() -> None:
     """Documents of about a second each, on a machine 50 % slower from t=300 s
     (another job started). Remembering 2,000 documents, the ETA stayed over
-    10 % short for some 1,000 documents, twelve minutes of this batch; it
-    must follow within three minutes of the change."""
+    10 % short for some 1,000 documents, twelve minutes of this batch; with
+    120 s of worker time, 97 s; it must follow within 90 s of the change."""
     rng = random.Random(7)
     docs = [Doc(1_000_000, rng.uniform(0.8, 1.2)) for _ in range(4000)]
     change = 300.0
@@ -267,7 +267,7 @@ def test_long_documents_follow_a_machine_that_slows_down_within_minutes() -> Non
     late = [
         abs(eta - run.truth(i)) / run.truth(i)
         for i in run.window()
-        if run.ticks[i] >= change + 180.0 and (eta := run.etas[i]) is not None
+        if run.ticks[i] >= change + 90.0 and (eta := run.etas[i]) is not None
     ]
     assert late and max(late) <= 0.10, max(late)
 

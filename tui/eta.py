@@ -21,16 +21,18 @@ MEMORY_DOCUMENTS = 2000.0
 batch follows a machine that gets slower or faster. Shorter would follow load
 faster but let a few big documents swing the estimate."""
 
-MEMORY_WORKER_SECONDS = 120.0
+MEMORY_WORKER_SECONDS = 60.0
 """And roughly how many seconds of the workers' time its cost per byte
 remembers, whichever is shorter. Counted in documents alone, a batch of
 one-second documents took some 1,000 of them (twelve minutes on two workers)
 to follow a machine that became 50% slower; this follows it within about
-two, and leaves quick documents (thousands in two minutes) counted by
-MEMORY_DOCUMENTS as before. The line keeps its memory in documents: it
-needs small and big documents alike in view to tell a fixed cost, and with
-eight workers two minutes of work held too few sizes (largest first, its
-fixed cost went unseen and the ETA's p90 error reached 65%)."""
+one, and leaves quick documents (thousands in a minute) counted by
+MEMORY_DOCUMENTS as before. 120 s took 70 s on a real machine against 47 s,
+and was no steadier on the shared corpus (BENCHMARKS.md, seventeenth round).
+The line keeps its memory in documents: it needs small and big documents
+alike in view to tell a fixed cost, and with eight workers two minutes of
+work held too few sizes (largest first, its fixed cost went unseen and the
+ETA's p90 error reached 65%)."""
 
 WARM_UP_DOCUMENTS = 5
 """Documents to learn from before trusting the line or calling any an outlier."""
