@@ -138,15 +138,17 @@ def _synced_with_journal(folder: Path, output: Path) -> bool:
     and so must the folders made for it there, or a power cut could take the
     folder, and the text with it, after the journal has its record.
     """
+    made: list[Path] = []
     try:
         device = os.stat(folder).st_dev
     except FileNotFoundError:
         made = _make_folders(folder)
         device = os.stat(folder).st_dev
-        if device != os.stat(output).st_dev:
-            for parent in dict.fromkeys(made_folder.parent for made_folder in made):
-                sync_folder(parent)  # each made folder's name, in its parent
-    return device == os.stat(output).st_dev
+    synced = device == os.stat(output).st_dev
+    if not synced:
+        for made_folder in made:
+            sync_folder(made_folder.parent)  # the made folder's name, in its parent
+    return synced
 
 
 def _make_folders(folder: Path) -> list[Path]:
