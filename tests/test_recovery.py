@@ -307,77 +307,76 @@ def test_text_files_are_not_fsynced_one_by_one_but_by_the_journals_sync(tmp_path
     assert synced_devices and set(synced_devices) == {(output / "a.pdf.txt").stat().st_dev}
 
 
+@pytest.fixture
+def output_linked_elsewhere(tmp_path):
+    """(OUTPUT, a tmpfs folder that OUTPUT/mounted links to): a subfolder of
+    OUTPUT on another file system, as a mount point or a user's link makes."""
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the tests' temporary folder")
+    output = tmp_path / "out"
+    other = Path(tempfile.mkdtemp(dir=elsewhere))
+    try:
+        output.mkdir()
+        (output / "mounted").symlink_to(other)
+        yield output, other
+    finally:
+        shutil.rmtree(other)
+
+
 def test_a_text_file_on_another_file_system_inside_output_is_fsynced_by_itself(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, output_linked_elsewhere
 ):
     """The journal's sync covers OUTPUT's file system only. A subfolder of
     OUTPUT that leads to another one (here a link to a tmpfs folder) gets
     its text files fsynced as they are written; the rest still are not."""
-    elsewhere = Path("/dev/shm")
-    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
-        pytest.skip("needs /dev/shm on another file system than the tests' temporary folder")
-    folder, output = tmp_path / "in", tmp_path / "out"
+    output, other = output_linked_elsewhere
+    folder = tmp_path / "in"
     make_pdf(folder / "mounted" / "far.pdf", pages=2)
     make_pdf(folder / "near.pdf")
-    other = Path(tempfile.mkdtemp(dir=elsewhere))
-    try:
-        output.mkdir()
-        (output / "mounted").symlink_to(other)
-        fsynced: list[int] = []
-        monkeypatch.setattr(
-            "tui.atomic.os.fsync",
-            lambda descriptor: fsynced.append(os.fstat(descriptor).st_mode),
-        )
-        extract_text(folder / "near.pdf", folder=folder, output=output)
-        assert fsynced == []
-        extract_text(folder / "mounted" / "far.pdf", folder=folder, output=output)
-        assert "page 2" in (other / "far.pdf.txt").read_text()
-        assert [stat.S_ISREG(mode) for mode in fsynced] == [True, False]  # the file, its folder
-    finally:
-        shutil.rmtree(other)
+    fsynced: list[int] = []
+    monkeypatch.setattr(
+        "tui.atomic.os.fsync",
+        lambda descriptor: fsynced.append(os.fstat(descriptor).st_mode),
+    )
+    extract_text(folder / "near.pdf", folder=folder, output=output)
+    assert fsynced == []
+    extract_text(folder / "mounted" / "far.pdf", folder=folder, output=output)
+    assert "page 2" in (other / "far.pdf.txt").read_text()
+    assert [stat.S_ISREG(mode) for mode in fsynced] == [True, False]  # the file, its folder
 
 
 def test_folders_made_on_another_file_system_inside_output_are_fsynced_too(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, output_linked_elsewhere
 ):
     """A text file's own fsync keeps its name in its folder, not that folder's
     name in its parent: folders made for it on the other file system are
     fsynced in their parents too, or a power cut could lose the lot."""
-    elsewhere = Path("/dev/shm")
-    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
-        pytest.skip("needs /dev/shm on another file system than the tests' temporary folder")
-    folder, output = tmp_path / "in", tmp_path / "out"
+    output, other = output_linked_elsewhere
+    folder = tmp_path / "in"
     make_pdf(folder / "mounted" / "deep" / "er" / "far.pdf")
     make_pdf(folder / "mounted" / "deep" / "er" / "second.pdf")
-    other = Path(tempfile.mkdtemp(dir=elsewhere))
-    try:
-        output.mkdir()
-        (output / "mounted").symlink_to(other)
-        fsynced: list[tuple[int, int]] = []
-        monkeypatch.setattr(
-            "tui.atomic.os.fsync",
-            lambda descriptor: fsynced.append(
-                (os.fstat(descriptor).st_dev, os.fstat(descriptor).st_ino)
-            ),
-        )
+    fsynced: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "tui.atomic.os.fsync",
+        lambda descriptor: fsynced.append(
+            (os.fstat(descriptor).st_dev, os.fstat(descriptor).st_ino)
+        ),
+    )
 
-        def identity(path: Path) -> tuple[int, int]:
-            return path.stat().st_dev, path.stat().st_ino
+    def identity(path: Path) -> tuple[int, int]:
+        return path.stat().st_dev, path.stat().st_ino
 
-        extract_text(folder / "mounted" / "deep" / "er" / "far.pdf", folder=folder, output=output)
-        text = other / "deep" / "er" / "far.pdf.txt"
-        assert text.is_file()
-        assert sorted(fsynced) == sorted(
-            identity(path) for path in (text, text.parent, other / "deep", other)
-        )
-        fsynced.clear()
-        extract_text(
-            folder / "mounted" / "deep" / "er" / "second.pdf", folder=folder, output=output
-        )
-        second = other / "deep" / "er" / "second.pdf.txt"
-        assert sorted(fsynced) == sorted(identity(path) for path in (second, second.parent))
-    finally:
-        shutil.rmtree(other)
+    extract_text(folder / "mounted" / "deep" / "er" / "far.pdf", folder=folder, output=output)
+    text = other / "deep" / "er" / "far.pdf.txt"
+    assert text.is_file()
+    assert sorted(fsynced) == sorted(
+        identity(path) for path in (text, text.parent, other / "deep", other)
+    )
+    fsynced.clear()
+    extract_text(folder / "mounted" / "deep" / "er" / "second.pdf", folder=folder, output=output)
+    second = other / "deep" / "er" / "second.pdf.txt"
+    assert sorted(fsynced) == sorted(identity(path) for path in (second, second.parent))
 
 
 def test_sync_file_system_writes_back_and_reports_a_failure(tmp_path):
