@@ -6,9 +6,9 @@ One process imports docpool's `text` processor (pypdf), then forks: the
 child extracts PATH alone, the parent every other document, and the parent
 exits once the child has. No pool, no journal, no report: one message, the
 child's end time, for the figures it prints (JSON: seconds from launch to
-the fork, and from the fork to each process's last text). It is
-told which document is longest (speed.py takes it from the ideal's loops),
-so it starts that one at once, which no real tool can know to do.
+the fork, and from the fork to each process's last text). It is told which
+document is longest (speed.py takes it from the ideal's loops), so it
+starts that one at once, which no real tool can know to do.
 
 Where one document sets the ideal (the shared corpus), its time over the
 ideal is the least any two-process tool can score on this machine: starting
